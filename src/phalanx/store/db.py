@@ -1,0 +1,128 @@
+"""Engine and transactions; the only module that knows SQLite from PostgreSQL."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.sql.dml import Insert
+
+_WRITE = "phalanx_write"
+# Audit appends serialise on this PostgreSQL advisory lock (an arbitrary constant).
+AUDIT_LOCK_KEY = 0x5048414C414E58
+
+
+class Database:
+    """A configured engine plus transaction helpers for one store."""
+
+    def __init__(self, url: str, *, sqlite_cache_mib: int = 256, echo: bool = False) -> None:
+        self.url = url
+        parsed = make_url(url)
+        self.dialect = parsed.get_backend_name()
+        if self.dialect not in ("sqlite", "postgresql"):
+            raise ValueError(
+                f"unsupported database {url!r}: use sqlite:/// or postgresql+psycopg://"
+            )
+        self._lock_path: Path | None = None
+        if self.dialect == "sqlite":
+            self.engine = _sqlite_engine(url, sqlite_cache_mib, echo)
+            database = parsed.database
+            if database and database != ":memory:":
+                self._lock_path = Path(database).resolve().with_name(Path(database).name + ".lock")
+        else:
+            self.engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=8)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True for the embedded SQLite store."""
+        return self.dialect == "sqlite"
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Connection]:
+        """Run a block in one transaction: commit on success, roll back on any error."""
+        with self._write_lock(write), self.engine.connect() as conn:
+            conn.info[_WRITE] = write
+            with conn.begin():
+                yield conn
+
+    def read(self) -> Any:
+        """Return a read-only transaction context (a plain BEGIN on SQLite)."""
+        return self.transaction(write=False)
+
+    @contextmanager
+    def _write_lock(self, write: bool) -> Iterator[None]:
+        # SQLite's busy handler sleeps in steps up to 100 ms; a kernel lock wakes the next
+        # writer at once, which keeps several API workers from stalling each other.
+        if not write or self._lock_path is None:
+            yield
+            return
+        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    @property
+    def param(self) -> str:
+        """The DB-API placeholder for raw hot-path SQL (``?`` or ``%s``)."""
+        return "?" if self.is_sqlite else "%s"
+
+    def any_of(self, column: str, values: list[Any]) -> tuple[str, list[Any]]:
+        """Return (SQL, params) for ``column`` matching any of ``values`` in raw SQL."""
+        if self.is_sqlite:
+            return f"{column} IN ({','.join('?' * len(values))})", list(values)
+        return f"{column} = ANY(%s)", [list(values)]
+
+    def insert_ignore(self, table: Table) -> Insert:
+        """Return ``INSERT … ON CONFLICT DO NOTHING`` for this dialect."""
+        module = sqlite if self.is_sqlite else postgresql
+        return module.insert(table).on_conflict_do_nothing()
+
+    def lock_audit_chain(self, conn: Connection) -> None:
+        """Serialise audit appends (SQLite writers are already serialised by BEGIN IMMEDIATE)."""
+        if not self.is_sqlite:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def _sqlite_engine(url: str, cache_mib: int, echo: bool) -> Engine:
+    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_conn: Any, _record: Any) -> None:
+        # We issue BEGIN ourselves (below), so the driver must not.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            "foreign_keys=ON",
+            # FULL syncs the WAL at every commit: what we acknowledge survives power loss.
+            "synchronous=FULL",
+            "busy_timeout=60000",
+            f"cache_size=-{cache_mib * 1024}",
+            "temp_store=MEMORY",
+            # Checkpoint less often: random-key index pages are rewritten once, not per batch.
+            "wal_autocheckpoint=20000",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # BEGIN IMMEDIATE takes the write lock up front, so a writer never fails half-way
+        # with SQLITE_BUSY when it upgrades from a read lock.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get(_WRITE) else "BEGIN")
+
+    return engine

@@ -1,0 +1,1 @@
+"""Alembic migrations; ``phalanx db upgrade`` and app start-up apply them."""

@@ -1,0 +1,42 @@
+"""The observables table: one canonical row per (type, value), keyed by a 64-bit hash."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Connection
+
+from phalanx.store.db import Database
+
+CHUNK = 5_000
+
+
+def add_many(conn: Connection, db: Database, rows: Sequence[tuple[int, str, str]]) -> set[int]:
+    """Store (key, type, value) rows that are missing; return keys that collide.
+
+    A key collides when it is already stored for a different (type, value): 64-bit keys make
+    that astronomically rare, and it is reported instead of silently merging two values.
+    """
+    wanted = {key: (kind, value) for key, kind, value in rows}
+    stored = dict(_existing(conn, db, list(wanted)))
+    collisions = {key for key, pair in stored.items() if wanted[key] != pair}
+    missing = [(key, *pair) for key, pair in wanted.items() if key not in stored]
+    if missing:
+        p = db.param
+        conn.exec_driver_sql(
+            f"INSERT INTO observables (id, type, value) VALUES ({p}, {p}, {p}) "
+            "ON CONFLICT (id) DO NOTHING",
+            missing,
+        )
+    return collisions
+
+
+def _existing(
+    conn: Connection, db: Database, keys: list[int]
+) -> Iterable[tuple[int, tuple[str, str]]]:
+    for start in range(0, len(keys), CHUNK):
+        where, params = db.any_of("id", keys[start : start + CHUNK])
+        for key, kind, value in conn.exec_driver_sql(
+            f"SELECT id, type, value FROM observables WHERE {where}", tuple(params)
+        ):
+            yield key, (kind, value)
