@@ -1,0 +1,283 @@
+"""Validate contribution items and merge per-contribution defaults. PURE.
+
+An item is ``{"type"?, "value", "tlp"?, "pap"?, "share_with"?, "labels"?, "confidence"?,
+"valid_until"?, "comment"?, "anonymous"?}``; defaults carry the same fields except ``value``
+and ``type``. Unknown fields are refused rather than ignored: a mistyped ``shar_with`` must
+not silently change who receives an item, and fields such as ``org`` cannot be assigned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from phalanx.clock import parse_timestamp
+from phalanx.errors import InvalidInput
+from phalanx.observables.model import Observable
+from phalanx.policy.labels import normalize_labels
+from phalanx.policy.markings import PAP, TLP, parse_pap, parse_tlp
+from phalanx.policy.model import Agreement
+from phalanx.redaction import Redaction, RedactionRules
+
+DEFAULT_FIELDS = frozenset(
+    {
+        "tlp",
+        "pap",
+        "share_with",
+        "labels",
+        "confidence",
+        "valid_until",
+        "comment",
+        "anonymous",
+        "communities",
+        "agreement",
+        "embargo_until",
+        "early_access",
+        "victim_country",
+    }
+)
+ITEM_FIELDS = DEFAULT_FIELDS | {"type", "value", "stix_id"}
+
+Normalizer = Callable[[str, str | None], Observable]
+
+
+@dataclass(frozen=True, slots=True)
+class Marking:
+    """The sharing-relevant settings of an item once defaults are merged."""
+
+    tlp: TLP
+    pap: PAP
+    share_with: frozenset[int]
+    labels: tuple[str, ...]
+    confidence: int | None
+    valid_until: datetime | None
+    comment: str | None
+    anonymous: bool
+    communities: frozenset[int] = frozenset()
+    agreement: Agreement | None = None
+    embargo_until: datetime | None = None
+    early_access: frozenset[int] = frozenset()
+    victim_country: str | None = None
+    redacted: tuple[Redaction, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedItem:
+    """An accepted item: where it came from, what it is and how it is marked."""
+
+    index: int
+    input: str
+    observable: Observable
+    marking: Marking
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedItem:
+    """An item that cannot be accepted, and why."""
+
+    index: int
+    input: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Directory:
+    """What the pure code may resolve for one contributor: names, memberships, agreements."""
+
+    orgs: Mapping[str, int]  # organisation name (casefolded) -> id
+    org_id: int = 0  # the contributor
+    communities: Mapping[str, int] = field(default_factory=dict)  # name -> id
+    member_of: frozenset[int] = frozenset()  # communities the contributor belongs to
+    agreements: Mapping[int, Agreement] = field(default_factory=dict)
+    redaction: RedactionRules = field(default_factory=RedactionRules)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Per-item limits."""
+
+    max_comment_chars: int = 4_096
+
+
+class ItemPreparer:
+    """Validates items against one contribution's defaults, caching shared parsing work."""
+
+    def __init__(
+        self,
+        defaults: Mapping[str, Any],
+        *,
+        directory: Directory,
+        normalize: Normalizer,
+        now: datetime,
+        fallback_tlp: TLP = TLP.AMBER,
+        fallback_pap: PAP = PAP.GREEN,
+        limits: Limits | None = None,
+    ) -> None:
+        self._directory = directory
+        self._normalize = normalize
+        self._now = now
+        self._limits = limits or Limits()
+        unknown = sorted(set(defaults) - DEFAULT_FIELDS)
+        if unknown:
+            raise InvalidInput(
+                f"unknown default field(s) {', '.join(unknown)}; allowed: "
+                + ", ".join(sorted(DEFAULT_FIELDS)),
+                field="defaults",
+            )
+        base = {"tlp": fallback_tlp.value, "pap": fallback_pap.value, **defaults}
+        try:
+            self._default = self._marking(base)
+        except InvalidInput as error:
+            raise InvalidInput(error.reason, field=f"defaults.{error.field}") from None
+        self._defaults = base
+
+    def prepare(self, index: int, record: Mapping[str, Any]) -> PreparedItem | RejectedItem:
+        """Validate one item record; never raises for bad input, returns a rejection."""
+        raw_input = record.get("_input")
+        value = record.get("value")
+        shown = str(raw_input if raw_input is not None else value if value is not None else "")
+        try:
+            return self._prepare(index, record, value, shown)
+        except InvalidInput as error:
+            return RejectedItem(index, shown, _reason(error))
+
+    def _prepare(
+        self, index: int, record: Mapping[str, Any], value: Any, shown: str
+    ) -> PreparedItem:
+        unknown = [key for key in record if key not in ITEM_FIELDS and not key.startswith("_")]
+        if unknown:
+            raise InvalidInput(
+                f"unknown field(s) {', '.join(sorted(unknown))}", field=sorted(unknown)[0]
+            )
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidInput("is required and must be a non-empty string", field="value")
+        kind = record.get("type")
+        if kind is not None and not isinstance(kind, str):
+            raise InvalidInput("must be a string", field="type")
+        observable = self._normalize(value, None if kind in (None, "", "auto") else kind)
+        overrides = {key: record[key] for key in DEFAULT_FIELDS if key in record}
+        marking = self._default if not overrides else self._marking({**self._defaults, **overrides})
+        if marking.agreement is not None:
+            check_agreement_covers(marking.agreement, observable, marking.labels)
+        return PreparedItem(index, shown, observable, marking)
+
+    def _marking(self, fields: Mapping[str, Any]) -> Marking:
+        tlp = _parse(parse_tlp, fields.get("tlp"), "tlp")
+        pap = _parse(parse_pap, fields.get("pap"), "pap")
+        share_with = self._recipients(fields.get("share_with"))
+        return Marking(
+            tlp=tlp,
+            pap=pap,
+            share_with=share_with,
+            labels=normalize_labels(_list_or_none(fields.get("labels"), "labels")),
+            confidence=_confidence(fields.get("confidence")),
+            valid_until=self._valid_until(fields.get("valid_until")),
+            comment=self._comment(fields.get("comment")),
+            anonymous=_boolean(fields.get("anonymous", False), "anonymous"),
+        )
+
+    def _recipients(self, names: Any) -> frozenset[int]:
+        ids = set()
+        for name in _list_or_none(names, "share_with") or ():
+            if not isinstance(name, str):
+                raise InvalidInput("must list organisation names", field="share_with")
+            org_id = self._directory.orgs.get(name.strip().casefold())
+            if org_id is None:
+                raise InvalidInput(f"unknown organisation {name!r}", field="share_with")
+            ids.add(org_id)
+        return frozenset(ids)
+
+    def _valid_until(self, raw: Any) -> datetime | None:
+        if raw in (None, ""):
+            return None
+        if not isinstance(raw, str):
+            raise InvalidInput("must be an RFC 3339 timestamp string", field="valid_until")
+        try:
+            moment = parse_timestamp(raw)
+        except ValueError:
+            raise InvalidInput(
+                f"{raw!r} is not an RFC 3339 timestamp", field="valid_until"
+            ) from None
+        if moment <= self._now:
+            raise InvalidInput(f"{raw} is already in the past", field="valid_until")
+        return moment
+
+    def _comment(self, raw: Any) -> str | None:
+        if raw in (None, ""):
+            return None
+        if not isinstance(raw, str):
+            raise InvalidInput("must be a string", field="comment")
+        if len(raw) > self._limits.max_comment_chars:
+            raise InvalidInput(
+                f"is {len(raw)} characters; the limit is {self._limits.max_comment_chars}",
+                field="comment",
+            )
+        return raw
+
+
+def _parse(parser: Callable[[str], Any], raw: Any, field: str) -> Any:
+    if not isinstance(raw, str):
+        raise InvalidInput("must be a string", field=field)
+    try:
+        return parser(raw)
+    except ValueError as error:
+        raise InvalidInput(str(error), field=field) from None
+
+
+def check_agreement_covers(
+    agreement: Agreement, observable: Observable, labels: tuple[str, ...]
+) -> None:
+    """Refuse an item its agreement does not cover (it would be invisible to every party)."""
+    if agreement.kinds and observable.type not in agreement.kinds:
+        kinds = ", ".join(sorted(k.value for k in agreement.kinds))
+        raise InvalidInput(
+            f"agreement {agreement.id} covers only {kinds}, not {observable.type.value}",
+            field="agreement",
+        )
+    if agreement.labels and not agreement.labels & set(labels):
+        wanted = ", ".join(sorted(agreement.labels))
+        raise InvalidInput(
+            f"agreement {agreement.id} needs one of the labels {wanted}", field="labels"
+        )
+
+
+def _country(raw: Any) -> str | None:
+    if raw in (None, ""):
+        return None
+    if not isinstance(raw, str) or len(raw.strip()) != 2 or not raw.strip().isalpha():
+        raise InvalidInput("must be an ISO 3166-1 alpha-2 code", field="victim_country")
+    return raw.strip().upper()
+
+
+def _confidence(raw: Any) -> int | None:
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, str) and raw.strip().isdigit():
+        raw = int(raw.strip())
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= 100:
+        raise InvalidInput("must be an integer from 0 to 100 (STIX confidence)", field="confidence")
+    return raw
+
+
+def _boolean(raw: Any, field: str) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in ("true", "false", "1", "0", "yes", "no"):
+        return raw.strip().lower() in ("true", "1", "yes")
+    raise InvalidInput("must be true or false", field=field)
+
+
+def _list_or_none(raw: Any, field: str) -> Iterable[Any] | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, str):
+        return [part for part in raw.replace(";", ",").split(",") if part.strip()]
+    if isinstance(raw, list | tuple):
+        return raw
+    raise InvalidInput("must be a list (or a comma-separated string)", field=field)
+
+
+def _reason(error: InvalidInput) -> str:
+    return f"{error.field}: {error.reason}" if error.field else error.reason

@@ -1,0 +1,363 @@
+"""Contribution pipeline: parse -> prepare -> store -> audit, one small function per stage.
+
+The outcome of an item is ``new`` or ``known`` from the caller's point of view: ``known``
+only when the caller may already see a report of that observable (its own, or one the
+policy shows it). A report hidden from the caller never turns ``new`` into ``known``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, insert, select
+
+from phalanx.audit.record import record
+from phalanx.clock import to_micros
+from phalanx.errors import InvalidInput, TooLarge
+from phalanx.formats.base import ParseProblem, ReadResult
+from phalanx.hub import Hub
+from phalanx.ingest.items import (
+    Directory,
+    ItemPreparer,
+    Limits,
+    Marking,
+    PreparedItem,
+    RejectedItem,
+)
+from phalanx.members.model import Principal
+from phalanx.members.service import org_ids_by_name, redaction_rules
+from phalanx.observables.ids import observable_key
+from phalanx.observables.normalize import normalize
+from phalanx.policy.labels import decode_labels, encode_labels
+from phalanx.policy.model import Scope
+from phalanx.redaction import Redaction
+from phalanx.sharing import communities as community_service
+from phalanx.store import observables as observable_store
+from phalanx.store import reports as report_store
+from phalanx.store import scopes as scope_store
+from phalanx.store.tables import contributions
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one item."""
+
+    index: int
+    input: str
+    outcome: str  # new | known | rejected
+    type: str | None = None
+    value: str | None = None
+    reason: str | None = None
+    redacted: tuple[Redaction, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the API form (reason and redactions only when there are some)."""
+        data: dict[str, Any] = {
+            "input": self.input,
+            "type": self.type,
+            "value": self.value,
+            "outcome": self.outcome,
+        }
+        if self.reason:
+            data["reason"] = self.reason
+        if self.redacted:
+            data["redacted"] = [
+                {"kind": r.kind, "start": r.start, "end": r.end, "note": r.describe()}
+                for r in self.redacted
+            ]
+        return data
+
+
+@dataclass
+class ContributionResult:
+    """The answer to a contribution."""
+
+    contribution_id: str
+    items: list[Outcome]
+    replayed: bool = False
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the API response body."""
+        return {
+            "contribution_id": self.contribution_id,
+            "counts": self.counts,
+            "items": [item.to_json() for item in self.items],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One contribution request after its format has been read."""
+
+    records: Iterable[ReadResult]
+    defaults: Mapping[str, Any]
+    format: str
+    idempotency_key: str | None = None
+    digest: str | None = None  # SHA-256 of the raw request, to spot reused idempotency keys
+
+
+def contribute(
+    hub: Hub, conn: Connection, *, principal: Principal, request: Request
+) -> tuple[bytes, bool]:
+    """Run a contribution in the caller's transaction; return (JSON body, was it a replay)."""
+    if request.idempotency_key:
+        replay = _replay(conn, principal, request)
+        if replay is not None:
+            return replay, True
+    now = hub.clock()
+    items = _prepare(hub, conn, principal, request, now)
+    accepted, outcomes = _classify(hub, conn, principal, items, now)
+    result = _store(hub, conn, principal, request, accepted, outcomes, now)
+    body = orjson.dumps(result.to_json())
+    if request.idempotency_key:
+        conn.execute(
+            contributions.update()
+            .where(contributions.c.public_id == result.contribution_id)
+            .values(response=zlib.compress(body, 1))
+        )
+    return body, False
+
+
+def _replay(conn: Connection, principal: Principal, request: Request) -> bytes | None:
+    row = conn.execute(
+        select(contributions.c.request_digest, contributions.c.response).where(
+            contributions.c.org_id == principal.org_id,
+            contributions.c.idempotency_key == request.idempotency_key,
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.request_digest != request.digest:
+        raise InvalidInput(
+            "this Idempotency-Key was already used for a different request",
+            field="Idempotency-Key",
+        )
+    return zlib.decompress(row.response)
+
+
+def _directory(hub: Hub, conn: Connection, principal: Principal) -> Directory:
+    return Directory(
+        orgs=org_ids_by_name(conn),
+        org_id=principal.org_id,
+        communities=community_service.ids_by_name(conn),
+        member_of=community_service.memberships(conn, principal.org_id),
+        agreements=hub.world(conn).agreements,
+        redaction=redaction_rules(conn, principal.org_id, hub.settings.redaction_names),
+    )
+
+
+def _prepare(
+    hub: Hub, conn: Connection, principal: Principal, request: Request, now: datetime
+) -> list[PreparedItem | RejectedItem]:
+    preparer = ItemPreparer(
+        request.defaults,
+        directory=_directory(hub, conn, principal),
+        normalize=normalize,
+        now=now,
+        limits=Limits(max_comment_chars=hub.settings.max_comment_chars),
+    )
+    limit = hub.settings.max_items_per_contribution
+    items: list[PreparedItem | RejectedItem] = []
+    for index, record_ in enumerate(request.records):
+        if index >= limit:
+            raise TooLarge(
+                f"a contribution may hold at most {limit} items; split it",
+                limit=limit,
+                unit="items",
+            )
+        if isinstance(record_, ParseProblem):
+            where = f"line {record_.line}: " if record_.line is not None else ""
+            items.append(RejectedItem(index, record_.input, where + record_.reason))
+        else:
+            items.append(preparer.prepare(index, record_))
+    return items
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """An item that will become (or refresh) a report."""
+
+    item: PreparedItem
+    key: int
+    scope_id: int
+    existing: tuple[int, str, int | None, int | None] | None  # own live report to refresh
+
+
+def _classify(
+    hub: Hub,
+    conn: Connection,
+    principal: Principal,
+    items: list[PreparedItem | RejectedItem],
+    now: datetime,
+) -> tuple[list[Accepted], dict[int, Outcome]]:
+    outcomes: dict[int, Outcome] = {}
+    first: dict[int, PreparedItem] = {}
+    for item in items:
+        if isinstance(item, RejectedItem):
+            outcomes[item.index] = Outcome(item.index, item.input, "rejected", reason=item.reason)
+            continue
+        key = observable_key(item.observable)
+        if key in first:
+            earlier = first[key].index
+            outcomes[item.index] = _outcome(item, "known", f"repeats item {earlier}")
+        else:
+            first[key] = item
+    collisions = observable_store.add_many(
+        conn, hub.db, [(k, i.observable.type.value, i.observable.value) for k, i in first.items()]
+    )
+    for key in collisions:
+        item = first.pop(key)
+        reason = "internal key collision with another stored value; please report this"
+        outcomes[item.index] = Outcome(item.index, item.input, "rejected", reason=reason)
+    keys = list(first)
+    seen = report_store.visible_keys(conn, hub.plan(conn, hub.viewer(principal)), keys)
+    own = report_store.own_live(conn, principal.org_id, keys)
+    scope_ids: dict[int, int] = {}
+    accepted = []
+    for key, item in first.items():
+        scope_id = _scope_id(hub, conn, item.marking, scope_ids)
+        accepted.append(Accepted(item, key, scope_id, own.get((key, scope_id))))
+        outcomes[item.index] = _outcome(item, "known" if key in seen else "new")
+    return accepted, outcomes
+
+
+def _scope_id(hub: Hub, conn: Connection, marking: Marking, cache: dict[int, int]) -> int:
+    found = cache.get(id(marking))
+    if found is None:
+        scope = Scope(
+            tlp=marking.tlp,
+            orgs=marking.share_with,
+            communities=marking.communities,
+            agreement_id=None if marking.agreement is None else marking.agreement.id,
+            early_access=marking.early_access,
+        )
+        found = cache[id(marking)] = scope_store.get_or_create(conn, hub.db, scope)
+    return found
+
+
+def _outcome(item: PreparedItem, outcome: str, reason: str | None = None) -> Outcome:
+    obs = item.observable
+    redacted = item.marking.redacted
+    return Outcome(item.index, item.input, outcome, obs.type.value, obs.value, reason, redacted)
+
+
+def _store(
+    hub: Hub,
+    conn: Connection,
+    principal: Principal,
+    request: Request,
+    accepted: list[Accepted],
+    outcomes: dict[int, Outcome],
+    now: datetime,
+) -> ContributionResult:
+    ordered = [outcomes[index] for index in sorted(outcomes)]
+    counts = {name: 0 for name in ("new", "known", "rejected")}
+    for outcome in ordered:
+        counts[outcome.outcome] += 1
+    public_id = str(uuid.uuid4())
+    at = to_micros(now)
+    contribution_id = conn.execute(
+        insert(contributions).values(
+            public_id=public_id,
+            org_id=principal.org_id,
+            api_key_id=principal.key_db_id,
+            format=request.format,
+            idempotency_key=request.idempotency_key,
+            request_digest=request.digest,
+            created_at=at,
+            item_count=len(ordered),
+            new_count=counts["new"],
+            known_count=counts["known"],
+            rejected_count=counts["rejected"],
+        )
+    ).inserted_primary_key[0]
+    rows, refreshed = _report_rows(principal, accepted, contribution_id, at)
+    report_store.add_many(conn, hub.db, rows)
+    report_store.refresh(conn, refreshed)
+    record(
+        conn,
+        hub.db,
+        action="contribution.create",
+        at=at,
+        actor_org_id=principal.org_id,
+        actor=principal.key_id,
+        subject=f"contribution:{public_id}",
+        details={
+            "format": request.format,
+            "items": len(ordered),
+            **counts,
+            "reports_added": len(rows),
+            "reports_refreshed": len(refreshed),
+            "digest": _digest(ordered),
+        },
+    )
+    return ContributionResult(public_id, ordered, counts=counts)
+
+
+def _report_rows(
+    principal: Principal, accepted: list[Accepted], contribution_id: int, at: int
+) -> tuple[list[tuple[object, ...]], list[dict[str, object]]]:
+    rows: list[tuple[object, ...]] = []
+    refreshed: list[dict[str, object]] = []
+    encoded: dict[int, tuple[tuple[object, ...], tuple[object, ...]]] = {}
+    for entry in accepted:
+        marking = entry.item.marking
+        if entry.existing is not None:
+            refreshed.append(_refresh(entry.existing, marking, at))
+            continue
+        fields = encoded.get(id(marking))
+        if fields is None:
+            fields = encoded[id(marking)] = _marking_fields(marking)
+        obs = entry.item.observable
+        head = (entry.key, principal.org_id, contribution_id, entry.scope_id, obs.type.value)
+        # INSERT_COLUMNS order: ..., confidence, valid_from, valid_until, ..., created, updated
+        rows.append((*head, *fields[0], at, *fields[1], at, at))
+    return rows, refreshed
+
+
+def _marking_fields(marking: Marking) -> tuple[tuple[object, ...], tuple[object, ...]]:
+    until = None if marking.valid_until is None else to_micros(marking.valid_until)
+    tlp, pap, labels = marking.tlp.value, marking.pap.value, encode_labels(marking.labels)
+    before = (tlp, pap, labels, marking.confidence)
+    return before, (until, marking.comment, marking.anonymous, *_report_facts(marking))
+
+
+def _report_facts(marking: Marking) -> tuple[int | None, str | None]:
+    until = None if marking.embargo_until is None else to_micros(marking.embargo_until)
+    return until, marking.victim_country
+
+
+def _refresh(
+    existing: tuple[int, str, int | None, int | None], marking: Marking, at: int
+) -> dict[str, object]:
+    # A member re-reporting its own observable under the same scope refreshes its report:
+    # labels accumulate, the higher confidence and the later expiry win.
+    report_id, labels, confidence, until = existing
+    merged = set(decode_labels(labels)) | set(marking.labels)
+    confidences = [c for c in (confidence, marking.confidence) if c is not None]
+    new_until = None if marking.valid_until is None else to_micros(marking.valid_until)
+    return {
+        "id": report_id,
+        "labels": encode_labels(merged),
+        "confidence": max(confidences) if confidences else None,
+        # No expiry is the latest expiry of all.
+        "valid_until": None if until is None or new_until is None else max(until, new_until),
+        "embargo_until": _report_facts(marking)[0],
+        "victim_country": marking.victim_country,
+        "updated_at": at,
+    }
+
+
+def _digest(outcomes: list[Outcome]) -> str:
+    sha = hashlib.sha256()
+    for o in outcomes:
+        sha.update(f"{o.index}\t{o.type}\t{o.value}\t{o.outcome}\n".encode())
+    return sha.hexdigest()
