@@ -1,0 +1,1 @@
+"""Lookup: single, bulk and paged reads of observables, merged per viewer."""
