@@ -1,0 +1,110 @@
+"""POST /api/v1/contributions: intelligence in, per-item outcomes out."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.exc import IntegrityError
+from starlette.responses import Response
+
+from phalanx.api.deps import get_hub, read_body, requires
+from phalanx.errors import Conflict, InvalidInput
+from phalanx.formats import registry
+from phalanx.formats.base import FormatSpec, ReadResult
+from phalanx.formats.items_json import parse_document, records_of
+from phalanx.ingest.items import DEFAULT_FIELDS
+from phalanx.ingest.pipeline import Request as Contribution
+from phalanx.ingest.pipeline import contribute
+from phalanx.members.model import Action, Principal
+
+router = APIRouter(prefix="/api/v1", tags=["contributions"])
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+_BODY_DOC = {
+    "requestBody": {
+        "required": True,
+        "description": (
+            "JSON {defaults, items}; a STIX 2.1 bundle (application/stix+json); CSV with a header "
+            "(text/csv); one value per line (text/plain); or prose (text/x-freetext). "
+            "Defaults may also be query parameters."
+        ),
+        "content": {
+            media: {"schema": {"type": "string"}}
+            for media in ("application/json", "application/stix+json", "text/csv", "text/plain")
+        },
+    }
+}
+
+
+@router.post("/contributions", status_code=201, openapi_extra=_BODY_DOC)
+async def create_contribution(
+    request: Request,
+    format: str | None = None,
+    caller: Principal = Depends(requires(Action.CONTRIBUTE)),
+) -> Response:
+    """Contribute intelligence; every item gets an outcome (new, known or rejected)."""
+    hub = get_hub(request)
+    payload = await read_body(request, hub.settings.max_payload_bytes)
+    spec = (
+        registry.get(format)
+        if format
+        else registry.for_media_type(request.headers.get("content-type", "application/json"))
+    )
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is not None and not 1 <= len(key.strip()) <= 200:
+        raise InvalidInput("must be 1-200 characters", field=IDEMPOTENCY_HEADER)
+
+    def work() -> tuple[bytes, bool]:
+        contribution = _read(spec, payload, _query_defaults(request), key)
+        try:
+            with hub.db.transaction() as conn:
+                return contribute(hub, conn, principal=caller, request=contribution)
+        except IntegrityError:
+            if contribution.idempotency_key:
+                raise Conflict(
+                    "a request with this Idempotency-Key is still being processed; retry later",
+                    field=IDEMPOTENCY_HEADER,
+                ) from None
+            raise
+
+    body, replayed = await run_in_threadpool(work)
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    return Response(
+        body,
+        status_code=200 if replayed else 201,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+def _read(
+    spec: FormatSpec, payload: bytes, defaults: dict[str, Any], key: str | None
+) -> Contribution:
+    if spec.name == "json":
+        body_defaults, items = parse_document(payload)
+        defaults.update(body_defaults)
+        records: Iterable[ReadResult] = records_of(items)
+    else:
+        records = spec.read(payload, defaults)
+    return Contribution(
+        records=records,
+        defaults=defaults,
+        format=spec.name,
+        idempotency_key=key.strip() if key else None,
+        digest=_digest(spec.name, payload, defaults),
+    )
+
+
+def _query_defaults(request: Request) -> dict[str, Any]:
+    return {k: v for k, v in request.query_params.items() if k in DEFAULT_FIELDS}
+
+
+def _digest(fmt: str, payload: bytes, defaults: dict[str, Any]) -> str:
+    sha = hashlib.sha256(fmt.encode())
+    sha.update(repr(sorted(defaults.items())).encode())
+    sha.update(payload)
+    return sha.hexdigest()

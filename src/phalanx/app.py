@@ -1,0 +1,66 @@
+"""The application factory: builds the ASGI app, mounts routers, installs error handlers."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from starlette.responses import Response
+
+from phalanx import __version__
+from phalanx.api import audit, contributions, errors, export, members, observables, sharing
+from phalanx.api.deps import KeyToucher
+from phalanx.hub import Hub
+from phalanx.settings import Settings
+
+log = logging.getLogger("phalanx")
+
+
+def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> FastAPI:
+    """Build the hub's ASGI app; open (and migrate) the store unless a hub is given."""
+    settings = settings or (hub.settings if hub else Settings.from_env())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = app.state.hub is None
+        if owned:
+            app.state.hub = Hub.open(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.hub.close()
+
+    app = FastAPI(
+        title="Phalanx",
+        version=__version__,
+        description="Collective-defense threat-intelligence exchange.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.hub = hub
+    app.state.key_toucher = KeyToucher()
+    errors.install(app)
+    for module in (members, contributions, observables, export, audit, sharing):
+        app.include_router(module.router)
+    app.middleware("http")(_request_id)
+    app.add_api_route("/healthz", _health, methods=["GET"], include_in_schema=False)
+    return app
+
+
+async def _request_id(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    request.state.request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    response = await call_next(request)
+    response.headers["X-Request-ID"] = request.state.request_id
+    return response
+
+
+async def _health() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}

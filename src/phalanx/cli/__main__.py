@@ -1,0 +1,5 @@
+"""``python -m phalanx.cli`` runs the command line."""
+
+from phalanx.cli.app import main
+
+main()

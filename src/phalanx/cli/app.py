@@ -1,0 +1,33 @@
+"""The command tree."""
+
+from __future__ import annotations
+
+import typer
+
+from phalanx.cli import admin, members, sharing, submit
+
+app = typer.Typer(
+    name="phalanx",
+    help="Phalanx: a collective-defense threat-intelligence exchange.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(members.org_app, name="org")
+app.add_typer(members.key_app, name="key")
+app.add_typer(admin.db_app, name="db")
+app.add_typer(admin.audit_app, name="audit")
+app.add_typer(sharing.community_app, name="community")
+app.add_typer(sharing.agreement_app, name="agreement")
+app.add_typer(sharing.retention_app, name="retention")
+app.add_typer(sharing.policy_app, name="policy")
+app.command("submit")(submit.submit)
+app.command("normalize")(admin.normalize_values)
+app.command("serve")(admin.serve)
+app.command("export")(admin.export)
+app.command("demo")(admin.demo)
+
+
+def main() -> None:
+    """Entry point of the ``phalanx`` console script."""
+    app()
