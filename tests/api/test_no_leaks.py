@@ -66,7 +66,7 @@ def test_listing_hides_it(client, world):
     assert client.get("/api/v1/observables", headers=friend.auth).json()["items"]
 
 
-@pytest.mark.parametrize("fmt", ["csv", "text"])
+@pytest.mark.parametrize("fmt", ["csv", "text", "stix"])
 def test_export_hides_it(client, world, fmt):
     _acme, friend, outsider = world
     hidden = client.get("/api/v1/export", params={"format": fmt}, headers=outsider.auth)

@@ -129,3 +129,38 @@ def test_csv_and_text_export(client, member):
     assert {r["value"] for r in rows} == {"198.51.100.95", "evil.example"}
     assert all(r["org"] == "Acme" for r in rows)
     assert {r["comment"] for r in rows} == {"", '\'=HYPERLINK("x")'}
+
+
+def test_stix_export_is_a_valid_self_contained_bundle(client, member):
+    from stix2validator import ValidationOptions, validate_instance
+
+    acme, bravo = member("Acme"), member("Bravo")
+    _contribute(
+        client,
+        acme,
+        ["198.51.100.96", "http://evil.example/x", "44d88612fea8a8f36de82e1278abb02f"],
+        tlp="green",
+        labels=["c2", "attack:T1071"],
+    )
+    _contribute(client, bravo, ["hidden-sender.example"], tlp="clear", anonymous=True)
+    response = client.get("/api/v1/export", params={"format": "stix"}, headers=acme.auth)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/stix+json")
+    bundle = response.json()
+    result = validate_instance(bundle, ValidationOptions(version="2.1"))
+    assert result.is_valid, [str(error) for error in result.errors]
+
+    objects = {obj["id"]: obj for obj in bundle["objects"]}
+    indicators = [o for o in objects.values() if o["type"] == "indicator"]
+    assert len(indicators) == 4
+    for indicator in indicators:  # every reference resolves inside the bundle
+        assert indicator["created_by_ref"] in objects
+        assert all(ref in objects for ref in indicator["object_marking_refs"])
+    identities = {o["name"] for o in objects.values() if o["type"] == "identity"}
+    assert identities == {"Phalanx", "Acme"}  # Bravo shared anonymously: never named
+    anonymous = next(i for i in indicators if "hidden-sender" in i["pattern"])
+    assert objects[anonymous["created_by_ref"]]["identity_class"] == "system"
+    assert "Bravo" not in response.text
+
+    again = client.get("/api/v1/export", params={"format": "stix"}, headers=acme.auth).json()
+    assert {o["id"] for o in again["objects"]} == set(objects)  # stable ids across exports

@@ -59,7 +59,9 @@ def submit(
         }.items()
         if v is not None
     }
-    digest = hashlib.sha256(payload).hexdigest()[:32]
+    # Same file and same defaults → same keys, so re-running a cut-off submit is safe.
+    options = orjson.dumps({"format": fmt, **defaults}, option=orjson.OPT_SORT_KEYS)
+    digest = hashlib.sha256(options + b"\n" + payload).hexdigest()[:32]
     chunks = list(split(fmt, payload, batch))
     totals = {"new": 0, "known": 0, "rejected": 0}
     rejected: list[dict[str, Any]] = []

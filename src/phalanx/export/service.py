@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 
 from phalanx.audit.record import record
 from phalanx.clock import to_micros
 from phalanx.errors import Unsupported
+from phalanx.export.stix import write_stix
 from phalanx.export.writers import write_csv, write_text
 from phalanx.hub import Hub
 from phalanx.intel.model import ReportView
 from phalanx.lookup.service import to_report_view
+from phalanx.members import service as members
 from phalanx.members.model import Principal
 from phalanx.policy.model import Viewer
 from phalanx.store import reports as report_store
@@ -19,6 +22,7 @@ from phalanx.store.reports import ReportFilter
 Writer = Callable[[Hub, Viewer, Iterable[list[ReportView]]], Iterator[bytes]]
 
 MEDIA_TYPES = {
+    "stix": "application/stix+json;version=2.1",
     "csv": "text/csv; charset=utf-8",
     "text": "text/plain; charset=utf-8",
 }
@@ -27,6 +31,7 @@ MEDIA_TYPES = {
 def writer_for(fmt: str) -> Writer:
     """Return the writer of an export format."""
     writers: dict[str, Writer] = {
+        "stix": _stix_writer,
         "csv": lambda hub, viewer, batches: write_csv(batches),
         "text": lambda hub, viewer, batches: write_text(batches),
     }
@@ -68,6 +73,14 @@ def _batches(
         rows = report_store.iter_visible(conn, plan, filters, by_observable=by_observable)
         for batch in rows:
             yield [to_report_view(hub, viewer, row) for row in batch]
+
+
+def _stix_writer(hub: Hub, viewer: Viewer, batches: Iterable[list[ReportView]]) -> Iterator[bytes]:
+    with hub.db.read() as conn:
+        org_uuids = {org.name: org.uuid for org in members.list_orgs(conn)}
+    return write_stix(
+        batches, hub_name=hub.settings.hub_name, org_uuids=org_uuids, bundle_uuid=uuid.uuid4()
+    )
 
 
 def vars_of(filters: ReportFilter) -> dict[str, object]:

@@ -1,0 +1,127 @@
+"""The CLI drives the hub from scripts: every creating command can print one JSON object."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+import uvicorn
+from typer.testing import CliRunner
+
+from phalanx.app import create_app
+from phalanx.cli.app import app
+from phalanx.members import service
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli(hub, monkeypatch):
+    """Invoke the CLI against the test hub's store; return (exit code, stdout, output)."""
+    monkeypatch.setenv("PHALANX_DATABASE_URL", hub.settings.database_url)
+
+    def invoke(*args: str):
+        result = runner.invoke(app, list(args))
+        return result.exit_code, result.stdout, result.output
+
+    return invoke
+
+
+def test_org_and_key_lifecycle_as_json(cli, client):
+    code, stdout, _ = cli(
+        "org", "create", "Acme CERT", "--kind", "cert", "--country", "de", "--json"
+    )
+    assert code == 0
+    org = orjson.loads(stdout)
+    assert (org["name"], org["kind"], org["country"]) == ("Acme CERT", "cert", "DE")
+
+    code, stdout, _ = cli("key", "create", "--org", "Acme CERT", "--role", "reader", "--json")
+    assert code == 0
+    key = orjson.loads(stdout)
+    assert key["secret"].startswith("phx_") and key["role"] == "reader"
+    bearer = {"Authorization": f"Bearer {key['secret']}"}
+    assert client.get("/api/v1/keys/me", headers=bearer).json()["org"] == "Acme CERT"
+
+    code, stdout, _ = cli("key", "list", "--json")
+    assert code == 0 and "secret" not in stdout  # the secret is shown only once
+    assert orjson.loads(stdout.splitlines()[0])["key_id"] == key["key_id"]
+
+    code, stdout, _ = cli("key", "revoke", key["key_id"], "--json")
+    assert code == 0 and orjson.loads(stdout)["revoked_at"]
+    assert client.get("/api/v1/keys/me", headers=bearer).status_code == 401
+
+    code, stdout, _ = cli("org", "list", "--json")
+    assert [orjson.loads(line)["name"] for line in stdout.splitlines()] == ["Acme CERT"]
+
+
+def test_bad_input_names_the_field_and_fails(cli):
+    code, _, output = cli("org", "create", "X", "--kind", "pirate", "--country", "DE")
+    assert code == 2 and "kind" in output
+    code, _, output = cli("key", "create", "--org", "Nobody", "--role", "reader")
+    assert code == 3 and "Nobody" in output
+
+
+def test_normalize_prints_one_json_line_per_input(cli):
+    code, stdout, _ = cli("normalize", "hxxps://EVIL[.]example:443/a", "2001:DB8::0:1", "999.1.1.1")
+    lines = [orjson.loads(line) for line in stdout.splitlines()]
+    assert lines[0] == {
+        "input": "hxxps://EVIL[.]example:443/a",
+        "type": "url",
+        "value": "https://evil.example/a",
+    }
+    assert lines[1]["value"] == "2001:db8::1" and lines[1]["type"] == "ipv6"
+    assert lines[2]["input"] == "999.1.1.1" and lines[2]["error"]
+    assert code == 2  # one input failed
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def served(hub):
+    """The hub's API served on a real port, as `phalanx serve` would."""
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(hub=hub), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_submit_sends_batches_with_idempotency_keys(cli, hub, served, tmp_path: Path, monkeypatch):
+    with hub.db.transaction() as conn:
+        org = service.create_org(
+            conn, hub.db, name="Acme", kind="vendor", country="DE", now=hub.clock()
+        )
+        _, token = service.create_key(conn, hub.db, org=org, role="contributor", now=hub.clock())
+    monkeypatch.setenv("PHALANX_URL", served)
+    monkeypatch.setenv("PHALANX_API_KEY", token)
+    listing = tmp_path / "iocs.txt"
+    listing.write_text("198.51.100.1\nevil[.]example\nnot a value\n198.51.100.2\n")
+
+    code, stdout, output = cli("submit", str(listing), "--batch", "2", "--tlp", "green", "--json")
+    assert code == 0, output
+    responses = [orjson.loads(line) for line in stdout.splitlines()]
+    assert len(responses) == 2
+    outcomes = [item["outcome"] for r in responses for item in r["items"]]
+    assert outcomes.count("new") == 3 and outcomes.count("rejected") == 1
+
+    retry = cli("submit", str(listing), "--batch", "2", "--tlp", "green", "--json")
+    again = [orjson.loads(line) for line in retry[1].splitlines()]
+    assert [r["contribution_id"] for r in again] == [r["contribution_id"] for r in responses]
+
+    code, _, output = cli("submit", str(listing), "--tlp", "green")  # human summary
+    assert code == 0 and "rejected" in output
