@@ -19,7 +19,7 @@ from phalanx.observables.model import Observable
 from phalanx.policy.labels import normalize_labels
 from phalanx.policy.markings import PAP, TLP, parse_pap, parse_tlp
 from phalanx.policy.model import Agreement
-from phalanx.redaction import Redaction, RedactionRules
+from phalanx.redaction import Redaction, RedactionRules, redact
 
 DEFAULT_FIELDS = frozenset(
     {
@@ -41,6 +41,7 @@ DEFAULT_FIELDS = frozenset(
 ITEM_FIELDS = DEFAULT_FIELDS | {"type", "value", "stix_id"}
 
 Normalizer = Callable[[str, str | None], Observable]
+_MARKING_CACHE = 4_096
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +127,7 @@ class ItemPreparer:
                 + ", ".join(sorted(DEFAULT_FIELDS)),
                 field="defaults",
             )
+        self._markings: dict[tuple[Any, ...], Marking] = {}
         base = {"tlp": fallback_tlp.value, "pap": fallback_pap.value, **defaults}
         try:
             self._default = self._marking(base)
@@ -164,44 +166,105 @@ class ItemPreparer:
         return PreparedItem(index, shown, observable, marking)
 
     def _marking(self, fields: Mapping[str, Any]) -> Marking:
+        # Large contributions repeat a handful of override combinations: build each once.
+        key = _freeze(fields)
+        cached = self._markings.get(key) if key is not None else None
+        if cached is None:
+            cached = self._build_marking(fields)
+            if key is not None and len(self._markings) < _MARKING_CACHE:
+                self._markings[key] = cached
+        return cached
+
+    def _build_marking(self, fields: Mapping[str, Any]) -> Marking:
         tlp = _parse(parse_tlp, fields.get("tlp"), "tlp")
         pap = _parse(parse_pap, fields.get("pap"), "pap")
-        share_with = self._recipients(fields.get("share_with"))
+        agreement = self._agreement(fields.get("agreement"))
+        embargo_until = self._future(fields.get("embargo_until"), "embargo_until")
+        early_access = self._recipients(fields.get("early_access"), "early_access")
+        if early_access and embargo_until is None:
+            raise InvalidInput(
+                "needs embargo_until: early access is access before it", "early_access"
+            )
+        comment, redacted = self._redacted(
+            self._comment(fields.get("comment")),
+            personal_data=agreement is not None and agreement.personal_data,
+        )
         return Marking(
             tlp=tlp,
             pap=pap,
-            share_with=share_with,
+            share_with=self._recipients(fields.get("share_with"), "share_with"),
             labels=normalize_labels(_list_or_none(fields.get("labels"), "labels")),
             confidence=_confidence(fields.get("confidence")),
-            valid_until=self._valid_until(fields.get("valid_until")),
-            comment=self._comment(fields.get("comment")),
+            valid_until=self._future(fields.get("valid_until"), "valid_until"),
+            comment=comment,
             anonymous=_boolean(fields.get("anonymous", False), "anonymous"),
+            communities=self._communities(fields.get("communities")),
+            agreement=agreement,
+            embargo_until=embargo_until,
+            early_access=early_access,
+            victim_country=_country(fields.get("victim_country")),
+            redacted=redacted,
         )
 
-    def _recipients(self, names: Any) -> frozenset[int]:
+    def _communities(self, names: Any) -> frozenset[int]:
         ids = set()
-        for name in _list_or_none(names, "share_with") or ():
+        for name in _list_or_none(names, "communities") or ():
             if not isinstance(name, str):
-                raise InvalidInput("must list organisation names", field="share_with")
+                raise InvalidInput("must list community names", field="communities")
+            community_id = self._directory.communities.get(name.strip().casefold())
+            # Unknown and not-a-member get one answer: community names are not an oracle.
+            if community_id is None or community_id not in self._directory.member_of:
+                raise InvalidInput(
+                    f"you are not a member of a community named {name!r}", field="communities"
+                )
+            ids.add(community_id)
+        return frozenset(ids)
+
+    def _agreement(self, raw: Any) -> Agreement | None:
+        if raw in (None, ""):
+            return None
+        if isinstance(raw, str) and raw.strip().isdigit():
+            raw = int(raw.strip())
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise InvalidInput("must be an agreement id (an integer)", field="agreement")
+        agreement = self._directory.agreements.get(raw)
+        # Agreements the contributor is not party to are reported exactly like missing ones.
+        if agreement is None or self._directory.org_id not in agreement.parties:
+            raise InvalidInput(f"you are not a party to an agreement {raw}", field="agreement")
+        if not agreement.active(self._now):
+            raise InvalidInput(f"agreement {raw} is not in force", field="agreement")
+        return agreement
+
+    def _redacted(
+        self, comment: str | None, *, personal_data: bool
+    ) -> tuple[str | None, tuple[Redaction, ...]]:
+        if comment is None or personal_data:
+            return comment, ()
+        result = redact(comment, self._directory.redaction)
+        return result.text, result.redactions
+
+    def _recipients(self, names: Any, field: str) -> frozenset[int]:
+        ids = set()
+        for name in _list_or_none(names, field) or ():
+            if not isinstance(name, str):
+                raise InvalidInput("must list organisation names", field=field)
             org_id = self._directory.orgs.get(name.strip().casefold())
             if org_id is None:
-                raise InvalidInput(f"unknown organisation {name!r}", field="share_with")
+                raise InvalidInput(f"unknown organisation {name!r}", field=field)
             ids.add(org_id)
         return frozenset(ids)
 
-    def _valid_until(self, raw: Any) -> datetime | None:
+    def _future(self, raw: Any, field: str) -> datetime | None:
         if raw in (None, ""):
             return None
         if not isinstance(raw, str):
-            raise InvalidInput("must be an RFC 3339 timestamp string", field="valid_until")
+            raise InvalidInput("must be an RFC 3339 timestamp string", field=field)
         try:
             moment = parse_timestamp(raw)
         except ValueError:
-            raise InvalidInput(
-                f"{raw!r} is not an RFC 3339 timestamp", field="valid_until"
-            ) from None
+            raise InvalidInput(f"{raw!r} is not an RFC 3339 timestamp", field=field) from None
         if moment <= self._now:
-            raise InvalidInput(f"{raw} is already in the past", field="valid_until")
+            raise InvalidInput(f"{raw} is already in the past", field=field)
         return moment
 
     def _comment(self, raw: Any) -> str | None:
@@ -215,6 +278,22 @@ class ItemPreparer:
                 field="comment",
             )
         return raw
+
+
+def _freeze(fields: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """A hashable key for a set of marking fields, or None when a value cannot be one."""
+    frozen = []
+    for name in sorted(fields):
+        value = fields[name]
+        if isinstance(value, list):
+            value = tuple(value)
+        try:
+            hash(value)
+        except TypeError:
+            return None
+        # bool is an int subclass: keep True and 1 apart, they validate differently.
+        frozen.append((name, type(value).__name__, value))
+    return tuple(frozen)
 
 
 def _parse(parser: Callable[[str], Any], raw: Any, field: str) -> Any:

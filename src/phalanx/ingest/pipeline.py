@@ -220,7 +220,7 @@ def _classify(
     keys = list(first)
     seen = report_store.visible_keys(conn, hub.plan(conn, hub.viewer(principal)), keys)
     own = report_store.own_live(conn, principal.org_id, keys)
-    scope_ids: dict[int, int] = {}
+    scope_ids: dict[object, int] = {}
     accepted = []
     for key, item in first.items():
         scope_id = _scope_id(hub, conn, item.marking, scope_ids)
@@ -229,17 +229,23 @@ def _classify(
     return accepted, outcomes
 
 
-def _scope_id(hub: Hub, conn: Connection, marking: Marking, cache: dict[int, int]) -> int:
+def _scope_id(hub: Hub, conn: Connection, marking: Marking, cache: dict[object, int]) -> int:
     found = cache.get(id(marking))
+    if found is not None:
+        return found
+    scope = Scope(
+        tlp=marking.tlp,
+        orgs=marking.share_with,
+        communities=marking.communities,
+        agreement_id=None if marking.agreement is None else marking.agreement.id,
+        early_access=marking.early_access,
+    )
+    # Items with per-item overrides carry their own Marking objects, but nearly all of them
+    # share a handful of scopes: look each distinct scope up once per contribution.
+    found = cache.get(scope)
     if found is None:
-        scope = Scope(
-            tlp=marking.tlp,
-            orgs=marking.share_with,
-            communities=marking.communities,
-            agreement_id=None if marking.agreement is None else marking.agreement.id,
-            early_access=marking.early_access,
-        )
-        found = cache[id(marking)] = scope_store.get_or_create(conn, hub.db, scope)
+        found = cache[scope] = scope_store.get_or_create(conn, hub.db, scope)
+    cache[id(marking)] = found
     return found
 
 
