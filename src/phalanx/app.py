@@ -14,6 +14,7 @@ from phalanx import __version__
 from phalanx.api import audit, contributions, errors, export, members, observables, sharing
 from phalanx.api.deps import KeyToucher
 from phalanx.hub import Hub
+from phalanx.runtime import tune_for_serving
 from phalanx.settings import Settings
 
 log = logging.getLogger("phalanx")
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         owned = app.state.hub is None
         if owned:
             app.state.hub = Hub.open(settings)
+            tune_for_serving()
         try:
             yield
         finally:

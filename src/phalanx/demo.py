@@ -103,7 +103,7 @@ def _create(hub: Hub, keys_file: Path, count: int, rng: random.Random) -> Demo:
         with hub.db.transaction() as conn:
             caller = _principal(hub, conn, entry.token)
             items = list(_items(rng, per_org, [n for n in names if n != entry.org]))
-            request = Request(records=iter(items), defaults={}, format="json")
+            request = Request(records=items, defaults={}, format="json")
             contribute(hub, conn, principal=caller, request=request)
     keys_file.write_text(json.dumps([vars_of(k) for k in keys], indent=2))
     os.chmod(keys_file, 0o600)

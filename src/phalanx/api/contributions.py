@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -18,7 +17,7 @@ from phalanx.formats.base import FormatSpec, ReadResult
 from phalanx.formats.items_json import parse_document, records_of
 from phalanx.ingest.items import DEFAULT_FIELDS
 from phalanx.ingest.pipeline import Request as Contribution
-from phalanx.ingest.pipeline import contribute
+from phalanx.ingest.pipeline import already_done, contribute, prepare
 from phalanx.members.model import Action, Principal
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"])
@@ -60,9 +59,15 @@ async def create_contribution(
 
     def work() -> tuple[bytes, bool]:
         contribution = _read(spec, payload, _query_defaults(request), key)
+        prepared = None
+        with hub.db.read() as conn:
+            if not already_done(conn, caller, contribution):
+                prepared = prepare(hub, conn, principal=caller, request=contribution)
         try:
             with hub.db.transaction() as conn:
-                return contribute(hub, conn, principal=caller, request=contribution)
+                return contribute(
+                    hub, conn, principal=caller, request=contribution, prepared=prepared
+                )
         except IntegrityError:
             if contribution.idempotency_key:
                 raise Conflict(
@@ -87,9 +92,9 @@ def _read(
     if spec.name == "json":
         body_defaults, items = parse_document(payload)
         defaults.update(body_defaults)
-        records: Iterable[ReadResult] = records_of(items)
+        records: list[ReadResult] = list(records_of(items))
     else:
-        records = spec.read(payload, defaults)
+        records = list(spec.read(payload, defaults))
     return Contribution(
         records=records,
         defaults=defaults,

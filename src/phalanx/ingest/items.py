@@ -64,7 +64,8 @@ class Marking:
     redacted: tuple[Redaction, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one per item, and frozen __init__ costs several times more.
+@dataclass(slots=True)
 class PreparedItem:
     """An accepted item: where it came from, what it is and how it is marked."""
 
@@ -74,7 +75,8 @@ class PreparedItem:
     marking: Marking
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one per item, and frozen __init__ costs several times more.
+@dataclass(slots=True)
 class RejectedItem:
     """An item that cannot be accepted, and why."""
 
@@ -159,7 +161,7 @@ class ItemPreparer:
         if kind is not None and not isinstance(kind, str):
             raise InvalidInput("must be a string", field="type")
         observable = self._normalize(value, None if kind in (None, "", "auto") else kind)
-        overrides = {key: record[key] for key in DEFAULT_FIELDS if key in record}
+        overrides = {key: record[key] for key in record if key in DEFAULT_FIELDS}
         marking = self._default if not overrides else self._marking({**self._defaults, **overrides})
         if marking.agreement is not None:
             check_agreement_covers(marking.agreement, observable, marking.labels)

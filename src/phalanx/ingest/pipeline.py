@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -42,10 +42,12 @@ from phalanx.sharing import communities as community_service
 from phalanx.store import observables as observable_store
 from phalanx.store import reports as report_store
 from phalanx.store import scopes as scope_store
+from phalanx.store import world as world_store
 from phalanx.store.tables import contributions
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one per item, and frozen __init__ costs several times more.
+@dataclass(slots=True)
 class Outcome:
     """What happened to one item."""
 
@@ -97,24 +99,55 @@ class ContributionResult:
 class Request:
     """One contribution request after its format has been read."""
 
-    records: Iterable[ReadResult]
+    records: Sequence[ReadResult]  # a sequence: it may be prepared twice
     defaults: Mapping[str, Any]
     format: str
     idempotency_key: str | None = None
     digest: str | None = None  # SHA-256 of the raw request, to spot reused idempotency keys
 
 
+@dataclass(slots=True)
+class Prepared:
+    """A contribution's items validated outside the write transaction (CPU work only)."""
+
+    items: list[PreparedItem | RejectedItem]
+    policy_version: int
+    now: datetime
+
+
+def prepare(hub: Hub, conn: Connection, *, principal: Principal, request: Request) -> Prepared:
+    """Parse, normalise and validate a contribution in a read transaction.
+
+    Normalising tens of thousands of values is the costly part of ingest; doing it before
+    the write transaction lets several API workers prepare in parallel while one writes.
+    """
+    now = hub.clock()
+    version = world_store.policy_version(conn)
+    return Prepared(_prepare(hub, conn, principal, request, now), version, now)
+
+
 def contribute(
-    hub: Hub, conn: Connection, *, principal: Principal, request: Request
+    hub: Hub,
+    conn: Connection,
+    *,
+    principal: Principal,
+    request: Request,
+    prepared: Prepared | None = None,
 ) -> tuple[bytes, bool]:
-    """Run a contribution in the caller's transaction; return (JSON body, was it a replay)."""
+    """Run a contribution in the caller's transaction; return (JSON body, was it a replay).
+
+    ``prepared`` comes from ``prepare`` on the same request; it is redone here when sharing
+    policy (communities, agreements) changed in between, so items are always validated
+    against the policy they are stored under.
+    """
     if request.idempotency_key:
         replay = _replay(conn, principal, request)
         if replay is not None:
             return replay, True
-    now = hub.clock()
-    items = _prepare(hub, conn, principal, request, now)
-    accepted, outcomes = _classify(hub, conn, principal, items, now)
+    if prepared is None or prepared.policy_version != world_store.policy_version(conn):
+        prepared = prepare(hub, conn, principal=principal, request=request)
+    now = prepared.now
+    accepted, outcomes = _classify(hub, conn, principal, prepared.items, now)
     result = _store(hub, conn, principal, request, accepted, outcomes, now)
     body = orjson.dumps(result.to_json())
     if request.idempotency_key:
@@ -124,6 +157,11 @@ def contribute(
             .values(response=zlib.compress(body, 1))
         )
     return body, False
+
+
+def already_done(conn: Connection, principal: Principal, request: Request) -> bool:
+    """True when this request's Idempotency-Key has a stored answer (no need to prepare)."""
+    return bool(request.idempotency_key) and _replay(conn, principal, request) is not None
 
 
 def _replay(conn: Connection, principal: Principal, request: Request) -> bytes | None:
@@ -181,7 +219,8 @@ def _prepare(
     return items
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one per item, and frozen __init__ costs several times more.
+@dataclass(slots=True)
 class Accepted:
     """An item that will become (or refresh) a report."""
 
@@ -210,16 +249,17 @@ def _classify(
             outcomes[item.index] = _outcome(item, "known", f"repeats item {earlier}")
         else:
             first[key] = item
-    collisions = observable_store.add_many(
+    stored = observable_store.store_many(
         conn, hub.db, [(k, i.observable.type.value, i.observable.value) for k, i in first.items()]
     )
-    for key in collisions:
+    for key in stored.collisions:
         item = first.pop(key)
         reason = "internal key collision with another stored value; please report this"
         outcomes[item.index] = Outcome(item.index, item.input, "rejected", reason=reason)
-    keys = list(first)
-    seen = report_store.visible_keys(conn, hub.plan(conn, hub.viewer(principal)), keys)
-    own = report_store.own_live(conn, principal.org_id, keys)
+    # An observable stored only now has no reports yet: neither known nor one of ours.
+    existed = [key for key in first if key in stored.existed]
+    seen = report_store.visible_keys(conn, hub.plan(conn, hub.viewer(principal)), existed)
+    own = report_store.own_live(conn, principal.org_id, existed)
     scope_ids: dict[object, int] = {}
     accepted = []
     for key, item in first.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from sqlalchemy import (
     ColumnElement,
@@ -58,6 +59,8 @@ class ReportFilter:
 def add_many(conn: Connection, db: Database, rows: Sequence[tuple[object, ...]]) -> None:
     """Insert report rows given as tuples in INSERT_COLUMNS order."""
     if rows:
+        # Observable order makes the observable_id index inserts one ordered sweep.
+        rows = sorted(rows, key=itemgetter(0))
         marks = ", ".join([db.param] * len(INSERT_COLUMNS))
         conn.exec_driver_sql(
             f"INSERT INTO reports ({', '.join(INSERT_COLUMNS)}) VALUES ({marks})", rows
