@@ -58,13 +58,8 @@ class ReportFilter:
 
 def add_many(conn: Connection, db: Database, rows: Sequence[tuple[object, ...]]) -> None:
     """Insert report rows given as tuples in INSERT_COLUMNS order."""
-    if rows:
-        # Observable order makes the observable_id index inserts one ordered sweep.
-        rows = sorted(rows, key=itemgetter(0))
-        marks = ", ".join([db.param] * len(INSERT_COLUMNS))
-        conn.exec_driver_sql(
-            f"INSERT INTO reports ({', '.join(INSERT_COLUMNS)}) VALUES ({marks})", rows
-        )
+    # Observable order makes the observable_id index inserts one ordered sweep.
+    db.bulk_insert(conn, "reports", INSERT_COLUMNS, sorted(rows, key=itemgetter(0)))
 
 
 def visible_keys(conn: Connection, plan: VisibilityPlan, keys: Sequence[int]) -> set[int]:
