@@ -15,6 +15,7 @@ from typing import Any
 
 from phalanx.clock import parse_timestamp
 from phalanx.errors import InvalidInput
+from phalanx.observables.ids import observable_key
 from phalanx.observables.model import Observable
 from phalanx.policy.labels import normalize_labels
 from phalanx.policy.markings import PAP, TLP, parse_pap, parse_tlp
@@ -73,6 +74,7 @@ class PreparedItem:
     input: str
     observable: Observable
     marking: Marking
+    key: int  # the observable's storage key (observables.ids.observable_key)
 
 
 # Not frozen: one per item, and frozen __init__ costs several times more.
@@ -165,7 +167,7 @@ class ItemPreparer:
         marking = self._default if not overrides else self._marking({**self._defaults, **overrides})
         if marking.agreement is not None:
             check_agreement_covers(marking.agreement, observable, marking.labels)
-        return PreparedItem(index, shown, observable, marking)
+        return PreparedItem(index, shown, observable, marking, observable_key(observable))
 
     def _marking(self, fields: Mapping[str, Any]) -> Marking:
         # Large contributions repeat a handful of override combinations: build each once.
@@ -185,7 +187,7 @@ class ItemPreparer:
         early_access = self._recipients(fields.get("early_access"), "early_access")
         if early_access and embargo_until is None:
             raise InvalidInput(
-                "needs embargo_until: early access is access before it", "early_access"
+                "needs embargo_until: early access is access before it", field="early_access"
             )
         comment, redacted = self._redacted(
             self._comment(fields.get("comment")),

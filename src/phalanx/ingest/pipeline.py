@@ -33,7 +33,6 @@ from phalanx.ingest.items import (
 )
 from phalanx.members.model import Principal
 from phalanx.members.service import org_ids_by_name, redaction_rules
-from phalanx.observables.ids import observable_key
 from phalanx.observables.normalize import normalize
 from phalanx.policy.labels import decode_labels, encode_labels
 from phalanx.policy.model import Scope
@@ -243,7 +242,7 @@ def _classify(
         if isinstance(item, RejectedItem):
             outcomes[item.index] = Outcome(item.index, item.input, "rejected", reason=item.reason)
             continue
-        key = observable_key(item.observable)
+        key = item.key
         if key in first:
             earlier = first[key].index
             outcomes[item.index] = _outcome(item, "known", f"repeats item {earlier}")
