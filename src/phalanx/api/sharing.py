@@ -181,7 +181,9 @@ def explain_decision(
     """Why can (or cannot) organisation ``org`` see report ``report``? (hub admins)"""
     hub = get_hub(request)
     with hub.db.read() as conn:
-        return explain.explain(hub, conn, org=org, report_id=report, purpose=purpose)
+        return explain.explain(
+            hub, conn, org=org, report_id=report, purpose=purpose, asker_org_id=caller.org_id
+        )
 
 
 @router.post("/retention/run")
@@ -208,6 +210,7 @@ def forward_report(
             hub,
             conn,
             principal=caller,
+            purpose=purpose_of(request, caller),
             report_id=report_id,
             share_with=body.share_with,
             communities=body.communities,

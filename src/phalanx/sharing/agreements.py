@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -57,7 +57,8 @@ def create(
         raise InvalidInput("jurisdictions are ISO 3166-1 alpha-2 codes", field="jurisdictions")
     if retention_days is not None and retention_days < 1:
         raise InvalidInput("must be a positive number of days", field="retention_days")
-    start = valid_from or now
+    start = _utc(valid_from or now)
+    valid_until = None if valid_until is None else _utc(valid_until)
     if valid_until is not None and valid_until <= start:
         raise InvalidInput("must be after valid_from", field="valid_until")
     values = {
@@ -88,6 +89,11 @@ def create(
         details={k: v for k, v in values.items() if k != "created_at"},
     )
     return get(conn, agreement_id)
+
+
+def _utc(moment: datetime) -> datetime:
+    """Aware UTC; a timestamp without an offset is UTC (as everywhere in Phalanx)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def revoke(

@@ -68,10 +68,14 @@ def create(
     community_id = conn.execute(
         insert(communities).values(name=clean, description=description, created_at=at)
     ).inserted_primary_key[0]
-    admin_names = set(admins or [])
-    for org_name in dict.fromkeys([*members, *(admins or [])]):
+    # Resolve names first: two spellings of one organisation (" Acme", "Acme") are one member.
+    resolved: dict[int, tuple[Organisation, bool]] = {}
+    for org_name, is_admin in [*((m, False) for m in members), *((a, True) for a in admins or [])]:
         org = get_org(conn, org_name)
-        _add(conn, community_id, org, org_name in admin_names, at)
+        resolved[org.id] = (org, is_admin or resolved.get(org.id, (org, False))[1])
+    for org, is_admin in resolved.values():
+        _add(conn, community_id, org, is_admin, at)
+    admin_names = {org.name for org, is_admin in resolved.values() if is_admin}
     world_store.bump(conn)
     record(
         conn,
@@ -81,7 +85,10 @@ def create(
         actor=actor,
         actor_org_id=actor_org_id,
         subject=f"community:{clean}",
-        details={"members": sorted(set(members) | admin_names), "admins": sorted(admin_names)},
+        details={
+            "members": sorted(org.name for org, _ in resolved.values()),
+            "admins": sorted(admin_names),
+        },
     )
     return get(conn, clean)
 

@@ -33,22 +33,37 @@ def forward(
     share_with: list[str],
     communities: list[str],
     tlp: str | None = None,
+    purpose: str | None = None,
 ) -> dict[str, Any]:
-    """Create the caller's own copy of a visible report, shared to new recipients."""
-    viewer = hub.viewer(principal)
+    """Create the caller's own copy of a visible report, shared to new recipients.
+
+    The report is read like any other read: with the purpose the caller states (default:
+    the key's purpose), so a report hidden for that purpose is NotFound, never denied.
+    """
+    viewer = hub.viewer(principal, purpose)
     original = visible_report(hub, conn, viewer, report_id)  # NotFound when hidden
     facts = report_facts(hub, conn, report_id)
-    target = parse_tlp(tlp) if tlp else facts.scope.tlp
-    decision = may_forward(facts, to_tlp=target, world=hub.world(conn), now=hub.clock())
-    if not decision:
-        raise PolicyDenied(
-            f"report {report_id} may not be shared onward: {decision.reason}", rule=decision.rule
-        )
+    try:
+        target = parse_tlp(tlp) if tlp else facts.scope.tlp
+    except ValueError as error:
+        raise InvalidInput(str(error), field="tlp") from None
     scope = Scope(
         tlp=target,
         orgs=_orgs(conn, share_with),
         communities=_communities(conn, principal, communities),
     )
+    decision = may_forward(
+        facts,
+        to_tlp=target,
+        world=hub.world(conn),
+        now=hub.clock(),
+        to_orgs=scope.orgs,
+        to_communities=scope.communities,
+    )
+    if not decision:
+        raise PolicyDenied(
+            f"report {report_id} may not be shared onward: {decision.reason}", rule=decision.rule
+        )
     scope_id = scope_store.get_or_create(conn, hub.db, scope)
     at = to_micros(hub.clock())
     public_id = str(uuid.uuid4())
@@ -117,10 +132,10 @@ def forward(
 
 def _orgs(conn: Connection, names: list[str]) -> frozenset[int]:
     directory = org_ids_by_name(conn)
-    missing = [n for n in names if n.casefold() not in directory]
+    missing = [n for n in names if n.strip().casefold() not in directory]
     if missing:
         raise InvalidInput(f"unknown organisation {missing[0]!r}", field="share_with")
-    return frozenset(directory[n.casefold()] for n in names)
+    return frozenset(directory[n.strip().casefold()] for n in names)
 
 
 def _communities(conn: Connection, principal: Principal, names: list[str]) -> frozenset[int]:

@@ -27,9 +27,17 @@ def policy_version(conn: Connection) -> int:
 
 
 def bump(conn: Connection) -> None:
-    """Mark the policy as changed (inside the transaction that changed it)."""
+    """Mark the policy as changed (inside the transaction that changed it).
+
+    An upsert: were the migration's row missing (a store emptied table by table), a plain
+    UPDATE would change nothing, the version would never move, and every worker would keep
+    its cached world: revoked agreements and removed members would keep their access.
+    """
     conn.execute(
-        text("UPDATE hub_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = :k"),
+        text(
+            "INSERT INTO hub_meta (key, value) VALUES (:k, '1') ON CONFLICT (key) DO UPDATE "
+            "SET value = CAST(CAST(hub_meta.value AS INTEGER) + 1 AS TEXT)"
+        ),
         {"k": _VERSION},
     )
 
