@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import orjson
 import pytest
 from sqlalchemy import func, select
@@ -229,3 +231,27 @@ def test_authentication(client, member):
     key_id, secret = acme.token.split("_", 2)[1:]
     basic = client.get("/api/v1/observables", auth=(key_id, secret))
     assert basic.status_code == 200
+
+
+def test_re_reporting_refreshes_and_never_loosens_privacy(client, member, clock):
+    acme, bravo = member("Acme"), member("Bravo")
+    first = {"value": "evil.example", "labels": ["c2"], "comment": "seen in campaign A"}
+    _post(client, acme, {"defaults": {"tlp": "green"}, "items": [first]})
+    embargo = (clock.moment.replace(microsecond=0) + timedelta(days=2)).isoformat()
+    again = {
+        "value": "evil.example",
+        "labels": ["phishing"],
+        "comment": "and campaign B",
+        "anonymous": True,
+        "pap": "red",
+        "embargo_until": embargo,
+    }
+    _post(client, acme, {"defaults": {"tlp": "green"}, "items": [again]})
+    # The embargo now applies to the one refreshed report: others see nothing until it ends.
+    path = "/api/v1/observables/domain/evil.example"
+    assert client.get(path, headers=bravo.auth).status_code == 404
+    _post(client, acme, {"defaults": {"tlp": "green"}, "items": ["evil.example"]})  # no embargo
+    clock.advance(days=2, seconds=1)
+    [report] = client.get(path, headers=bravo.auth).json()["reports"]
+    assert report["labels"] == ["c2", "phishing"] and report["comment"] == "and campaign B"
+    assert report["pap"] == "red" and report["org"] is None  # now anonymous

@@ -35,6 +35,7 @@ from phalanx.members.model import Principal
 from phalanx.members.service import org_ids_by_name, redaction_rules
 from phalanx.observables.normalize import normalize
 from phalanx.policy.labels import decode_labels, encode_labels
+from phalanx.policy.markings import PAP
 from phalanx.policy.model import Scope
 from phalanx.redaction import Redaction
 from phalanx.sharing import communities as community_service
@@ -42,6 +43,7 @@ from phalanx.store import observables as observable_store
 from phalanx.store import reports as report_store
 from phalanx.store import scopes as scope_store
 from phalanx.store import world as world_store
+from phalanx.store.reports import OwnReport
 from phalanx.store.tables import contributions
 
 
@@ -226,7 +228,7 @@ class Accepted:
     item: PreparedItem
     key: int
     scope_id: int
-    existing: tuple[int, str, int | None, int | None] | None  # own live report to refresh
+    existing: OwnReport | None  # own live report to refresh
 
 
 def _classify(
@@ -380,23 +382,27 @@ def _report_facts(marking: Marking) -> tuple[int | None, str | None]:
     return until, marking.victim_country
 
 
-def _refresh(
-    existing: tuple[int, str, int | None, int | None], marking: Marking, at: int
-) -> dict[str, object]:
+def _refresh(existing: OwnReport, marking: Marking, at: int) -> dict[str, object]:
     # A member re-reporting its own observable under the same scope refreshes its report:
-    # labels accumulate, the higher confidence and the later expiry win.
-    report_id, labels, confidence, until = existing
-    merged = set(decode_labels(labels)) | set(marking.labels)
-    confidences = [c for c in (confidence, marking.confidence) if c is not None]
+    # labels accumulate, the higher confidence and the later expiry win, a new comment
+    # replaces the old, and every privacy setting keeps its more restrictive value (more
+    # anonymous, stricter PAP, the later embargo) — lifting one takes an explicit change.
+    merged = set(decode_labels(existing.labels)) | set(marking.labels)
+    confidences = [c for c in (existing.confidence, marking.confidence) if c is not None]
     new_until = None if marking.valid_until is None else to_micros(marking.valid_until)
+    until = existing.valid_until
+    embargoes = [e for e in (existing.embargo_until, _report_facts(marking)[0]) if e is not None]
     return {
-        "id": report_id,
+        "id": existing.id,
         "labels": encode_labels(merged),
         "confidence": max(confidences) if confidences else None,
         # No expiry is the latest expiry of all.
         "valid_until": None if until is None or new_until is None else max(until, new_until),
-        "embargo_until": _report_facts(marking)[0],
-        "victim_country": marking.victim_country,
+        "pap": max(PAP(existing.pap), marking.pap, key=lambda level: level.rank).value,
+        "comment": marking.comment if marking.comment is not None else existing.comment,
+        "anonymous": existing.anonymous or marking.anonymous,
+        "embargo_until": max(embargoes) if embargoes else None,
+        "victim_country": marking.victim_country or existing.victim_country,
         "updated_at": at,
     }
 

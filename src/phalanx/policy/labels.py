@@ -62,8 +62,20 @@ def decode_labels(stored: str) -> tuple[str, ...]:
     return tuple(part for part in stored.split("|") if part)
 
 
+# Labels may contain '_', which LIKE reads as "any one character": without escaping, an
+# agreement limited to ``c_2`` would admit reports labelled ``c-2`` or ``cx2``. Every LIKE on
+# labels must say ``ESCAPE '!'`` (a character no label may contain).
+LIKE_ESCAPE = "!"
+
+
 def label_pattern(label: str) -> str:
-    """Return the LIKE pattern that finds ``label`` in the stored form (``malware:*`` ok)."""
+    """Return the LIKE pattern (escape ``LIKE_ESCAPE``) finding ``label`` (``malware:*`` ok)."""
     if label.endswith("*"):
-        return f"%|{label[:-1]}%"
-    return f"%|{label}|%"
+        return f"%|{_like_literal(label[:-1])}%"
+    return f"%|{_like_literal(label)}|%"
+
+
+def _like_literal(text: str) -> str:
+    for special in (LIKE_ESCAPE, "%", "_"):
+        text = text.replace(special, LIKE_ESCAPE + special)
+    return text

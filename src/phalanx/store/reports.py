@@ -18,7 +18,7 @@ from sqlalchemy import (
     update,
 )
 
-from phalanx.policy.labels import label_pattern
+from phalanx.policy.labels import LIKE_ESCAPE, label_pattern
 from phalanx.policy.plan import VisibilityPlan
 from phalanx.store.db import Database
 from phalanx.store.tables import observables, organisations, reports
@@ -74,10 +74,25 @@ def visible_keys(conn: Connection, plan: VisibilityPlan, keys: Sequence[int]) ->
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class OwnReport:
+    """What re-reporting needs of a live report of one's own."""
+
+    id: int
+    labels: str
+    confidence: int | None
+    valid_until: int | None
+    pap: str
+    comment: str | None
+    anonymous: bool
+    embargo_until: int | None
+    victim_country: str | None
+
+
 def own_live(
     conn: Connection, org_id: int, keys: Sequence[int]
-) -> dict[tuple[int, int], tuple[int, str, int | None, int | None]]:
-    """Return (observable key, scope id) -> (report id, labels, confidence, valid_until)."""
+) -> dict[tuple[int, int], OwnReport]:
+    """Return (observable key, scope id) -> the organisation's live report there."""
     found = {}
     for start in range(0, len(keys), CHUNK):
         query = select(
@@ -87,18 +102,23 @@ def own_live(
             reports.c.labels,
             reports.c.confidence,
             reports.c.valid_until,
+            reports.c.pap,
+            reports.c.comment,
+            reports.c.anonymous,
+            reports.c.embargo_until,
+            reports.c.victim_country,
         ).where(
             reports.c.observable_id.in_(keys[start : start + CHUNK]),
             reports.c.org_id == org_id,
             reports.c.revoked_at.is_(None),
         )
-        for key, scope_id, report_id, labels, confidence, until in conn.execute(query):
-            found[(key, scope_id)] = (report_id, labels, confidence, until)
+        for key, scope_id, *fields in conn.execute(query):
+            found[(key, scope_id)] = OwnReport(*fields[:6], bool(fields[6]), *fields[7:])
     return found
 
 
 def refresh(conn: Connection, changes: Sequence[dict[str, object]]) -> None:
-    """Update re-reported rows (keys: id, labels, confidence, valid_until, updated_at)."""
+    """Update re-reported rows (``id`` plus the columns to set, the same for every change)."""
     if changes:
         conn.execute(
             update(reports).where(reports.c.id == bindparam("rid")),
@@ -175,7 +195,7 @@ def _conditions(filters: ReportFilter) -> list[ColumnElement[bool]]:
     if filters.type:
         conditions.append(reports.c.kind == filters.type)
     if filters.label:
-        conditions.append(reports.c.labels.like(label_pattern(filters.label)))
+        conditions.append(reports.c.labels.like(label_pattern(filters.label), escape=LIKE_ESCAPE))
     if filters.tlp:
         conditions.append(reports.c.tlp == filters.tlp)
     if filters.since is not None:

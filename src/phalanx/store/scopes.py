@@ -6,7 +6,7 @@ import threading
 from collections.abc import Mapping
 
 import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from phalanx.policy.markings import TLP
 from phalanx.policy.model import Scope
@@ -44,15 +44,27 @@ class ScopeCache:
         self._lock = threading.Lock()
 
     def all(self, conn: Connection) -> Mapping[int, Scope]:
-        """Return every scope, reading only rows newer than the last call."""
+        """Return every scope, reading only rows newer than the last call.
+
+        On PostgreSQL ids can commit out of order (a transaction holding id 7 may commit after
+        one holding id 8), so a row below the highest id seen can appear later; the row count
+        gives that away, and then the whole (small) table is read again.
+        """
+        count, top = conn.execute(select(func.count(), func.max(scopes.c.id))).one()
+        if count == len(self._scopes) and (top or 0) == self._last_id:
+            return self._scopes
         rows = conn.execute(
             select(scopes).where(scopes.c.id > self._last_id).order_by(scopes.c.id)
         ).all()
-        if rows:
-            with self._lock:
-                for row in rows:
-                    self._scopes[row.id] = _scope(row._mapping)
+        with self._lock:
+            for row in rows:
+                self._scopes[row.id] = _scope(row._mapping)
+            if rows:
                 self._last_id = max(self._last_id, rows[-1].id)
+            if len(self._scopes) != count:  # a late commit below the top, or a purge
+                everything = conn.execute(select(scopes)).all()
+                self._scopes = {row.id: _scope(row._mapping) for row in everything}
+                self._last_id = max(self._scopes, default=0)
         return self._scopes
 
     def clear(self) -> None:
