@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 
 from phalanx.app import create_app
@@ -30,6 +32,17 @@ from phalanx.store.tables import metadata
 REPO = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get(
     "PHALANX_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+# Registered here, not in tests/policy: hypothesis reads --hypothesis-profile before pytest
+# collects sub-directory conftests, so `pytest --hypothesis-profile=nightly` needs it now.
+hypothesis_settings.register_profile(
+    "nightly",
+    max_examples=20_000,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 
 
@@ -103,7 +116,7 @@ def _worker() -> str:
 
 
 @pytest.fixture(scope="session")
-def store_template(engine: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+def store_template(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated, empty store per engine: a template file (SQLite) or database (PostgreSQL)."""
     if engine == "sqlite":
         path = tmp_path_factory.mktemp("template") / "template.db"
@@ -112,14 +125,28 @@ def store_template(engine: str, tmp_path_factory: pytest.TempPathFactory) -> str
         with db.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         db.dispose()
-        return str(path)
-    if engine == "postgres":
-        return _postgres_database()
-    raise pytest.UsageError(f"unknown --db engine {engine!r}")
+        yield str(path)
+    elif engine == "postgres":
+        url = _postgres_database()
+        yield url
+        _drop_database(url.rsplit("/", 1)[1])
+    else:
+        raise pytest.UsageError(f"unknown --db engine {engine!r}")
+
+
+def _drop_database(name: str) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 def _postgres_database() -> str:
-    name = f"phalanx_test_{_worker()}"
+    # One database per run and worker: runs in parallel (two checkouts) never collide.
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"{os.getpid()}")[:8]
+    name = f"phalanx_test_{run}_{_worker()}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:

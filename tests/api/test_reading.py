@@ -99,6 +99,10 @@ def test_listing_pages_and_filters(client, member):
         "/api/v1/observables", params={"label": "phishing"}, headers=acme.auth
     ).json()
     assert [i["value"] for i in phishing["items"]] == ["evil.example"]
+    _contribute(client, acme, ["evil2.example"], tlp="green", labels=["malware:emotet"])
+    for pattern in ("malware:*", "malware:emo*", "MALWARE:EMOTET"):
+        found = client.get("/api/v1/observables", params={"label": pattern}, headers=acme.auth)
+        assert [i["value"] for i in found.json()["items"]] == ["evil2.example"], pattern
     amber = client.get("/api/v1/observables", params={"tlp": "amber"}, headers=acme.auth).json()
     assert [i["value"] for i in amber["items"]] == ["evil.example"]
     bad = client.get("/api/v1/observables", params={"cursor": "!!"}, headers=acme.auth)

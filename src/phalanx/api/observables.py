@@ -126,8 +126,12 @@ def report_filter(
         raise InvalidInput(str(error), field="type" if type and not tlp else "tlp") from None
     clean_label = None
     if label:
+        # "malware:emo*" matches by prefix; "malware:*" every label of that namespace.
         prefix = label.endswith("*")
-        clean_label = normalize_label(label.removesuffix("*")) + ("*" if prefix else "")
+        stem = label.removesuffix("*")
+        namespace = prefix and stem.endswith(":")
+        clean_label = normalize_label(stem.removesuffix(":") if namespace else stem)
+        clean_label += (":" if namespace else "") + ("*" if prefix else "")
     moment = None
     if since:
         try:
