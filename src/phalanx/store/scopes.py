@@ -50,7 +50,14 @@ class ScopeCache:
         one holding id 8), so a row below the highest id seen can appear later; the row count
         gives that away, and then the whole (small) table is read again.
         """
-        count, top = conn.execute(select(func.count(), func.max(scopes.c.id))).one()
+        # Two scalar subqueries: together in one SELECT, SQLite scans the table for both,
+        # apart it answers each from the b-tree (a count, the last rowid) at once.
+        count, top = conn.execute(
+            select(
+                select(func.count()).select_from(scopes).scalar_subquery(),
+                select(func.max(scopes.c.id)).scalar_subquery(),
+            )
+        ).one()
         if count == len(self._scopes) and (top or 0) == self._last_id:
             return self._scopes
         rows = conn.execute(
