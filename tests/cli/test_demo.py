@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -45,4 +46,6 @@ def test_demo_command_prints_keys_and_curl_examples(tmp_path: Path):
     )
     assert result.exit_code == 0, result.output
     assert result.output.count("curl -s") == 3
-    assert "phx_" in result.output and "Aegis Security" in result.output
+    assert "Aegis Security" in result.output
+    keys = json.loads((tmp_path / "demo-keys.json").read_text())
+    assert all(key["token"] in result.output for key in keys)  # printed whole, copyable

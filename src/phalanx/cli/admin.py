@@ -155,10 +155,14 @@ def demo(
 
     prepared = prepare_demo(Path(database), reports=reports)
     base = f"http://{host}:{port}"
-    table = Table("organisation", "kind", "country", "role", "API key", title="demo keys")
+    table = Table("organisation", "kind", "country", "role", title="demo organisations")
     for entry in prepared.keys:
-        table.add_row(entry.org, entry.kind, entry.country, entry.role, entry.token)
+        table.add_row(entry.org, entry.kind, entry.country, entry.role)
     out.print(table)
+    # Keys on lines of their own: a table cell would cut them ("phx_…"), useless to copy.
+    out.print("API keys:", highlight=False)
+    for entry in prepared.keys:
+        out.print(f"  {entry.org} ({entry.role}): {entry.token}", highlight=False, soft_wrap=True)
     example = prepared.keys[0].token
     out.print(
         f"\nPhalanx demo hub: {base}/api/v1/docs   ({prepared.reports} reports in {database})"
