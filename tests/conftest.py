@@ -135,10 +135,16 @@ def store_template(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 def _drop_database(name: str) -> None:
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin(*statements: str) -> None:
+    """Run statements on the PostgreSQL admin database, outside any transaction."""
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for statement in statements:
+                conn.execute(text(statement))
     finally:
         admin.dispose()
 
@@ -147,18 +153,13 @@ def _postgres_database() -> str:
     # One database per run and worker: runs in parallel (two checkouts) never collide.
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"{os.getpid()}")[:8]
     name = f"phalanx_test_{run}_{_worker()}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     except Exception as error:  # any connection failure means "unreachable"
         reason = f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {error.__class__.__name__}"
         if os.environ.get("CI"):
             pytest.fail(reason + " (CI is set, so PostgreSQL tests must run)")
         pytest.skip(reason)
-    finally:
-        admin.dispose()
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     db = Database(url)
     upgrade(db)

@@ -17,7 +17,7 @@ from phalanx.formats.base import FormatSpec, ReadResult
 from phalanx.formats.items_json import parse_document, records_of
 from phalanx.ingest.items import DEFAULT_FIELDS
 from phalanx.ingest.pipeline import Request as Contribution
-from phalanx.ingest.pipeline import already_done, contribute, prepare
+from phalanx.ingest.pipeline import contribute, prepare, replay
 from phalanx.members.model import Action, Principal
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"])
@@ -61,8 +61,11 @@ async def create_contribution(
         contribution = _read(spec, payload, _query_defaults(request), key)
         prepared = None
         with hub.db.read() as conn:
-            if not already_done(conn, caller, contribution):
+            stored = replay(conn, caller, contribution) if contribution.idempotency_key else None
+            if stored is None:
                 prepared = prepare(hub, conn, principal=caller, request=contribution)
+        if stored is not None:
+            return stored, True
         try:
             with hub.db.transaction() as conn:
                 return contribute(

@@ -142,9 +142,9 @@ def contribute(
     against the policy they are stored under.
     """
     if request.idempotency_key:
-        replay = _replay(conn, principal, request)
-        if replay is not None:
-            return replay, True
+        stored = replay(conn, principal, request)
+        if stored is not None:
+            return stored, True
     if prepared is None or prepared.policy_version != world_store.policy_version(conn):
         prepared = prepare(hub, conn, principal=principal, request=request)
     now = prepared.now
@@ -160,12 +160,8 @@ def contribute(
     return body, False
 
 
-def already_done(conn: Connection, principal: Principal, request: Request) -> bool:
-    """True when this request's Idempotency-Key has a stored answer (no need to prepare)."""
-    return bool(request.idempotency_key) and _replay(conn, principal, request) is not None
-
-
-def _replay(conn: Connection, principal: Principal, request: Request) -> bytes | None:
+def replay(conn: Connection, principal: Principal, request: Request) -> bytes | None:
+    """The stored answer to this request's Idempotency-Key, or None (checks the digest)."""
     row = conn.execute(
         select(contributions.c.request_digest, contributions.c.response).where(
             contributions.c.org_id == principal.org_id,
