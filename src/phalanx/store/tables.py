@@ -203,3 +203,57 @@ agreements = Table(
     Column("revoked_at", Micros, nullable=True),
     Column("created_at", Micros, nullable=False),
 )
+
+# --- TAXII 2.1 server and STIX object store (issue 4) --------------------------------------
+# Every STIX object version a member contributes, kept verbatim. The policy columns carry the
+# names of the reports table's (org_id, scope_id, kind, labels, embargo_until, victim_country,
+# created_at) so the one visibility condition (store/visibility.py) filters both.
+# ``date_added`` is unique and grows with ``seq`` (assigned under the TAXII write lock), so
+# keyset pages on ``seq`` are pages in date_added order.
+stix_objects = Table(
+    "stix_objects",
+    metadata,
+    Column("seq", Id, primary_key=True, autoincrement=True),
+    Column("stix_id", String(300), nullable=False),
+    Column("type", String(250), nullable=False),
+    Column("spec_version", String(8), nullable=False),
+    Column("version", String(40), nullable=False),  # modified, else created, else date_added
+    Column("version_us", Micros, nullable=False),
+    Column("date_added", Micros, nullable=False, unique=True),
+    Column("is_latest", Boolean, nullable=False),
+    Column("is_first", Boolean, nullable=False),
+    Column("digest", String(64), nullable=False),  # SHA-256 of the canonical JSON
+    Column("content", LargeBinary, nullable=False),  # the object's JSON, as received
+    Column("org_id", BigInteger, ForeignKey("organisations.id"), nullable=False),
+    Column("contribution_id", BigInteger, ForeignKey("contributions.id"), nullable=True),
+    Column("scope_id", BigInteger, ForeignKey("scopes.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("labels", Text, nullable=False),
+    Column("embargo_until", Micros, nullable=True),
+    Column("victim_country", String(2), nullable=True),
+    Column("created_at", Micros, nullable=False),
+)
+Index("ix_stix_objects_stix_id", stix_objects.c.stix_id, stix_objects.c.org_id)
+Index("ix_stix_objects_type", stix_objects.c.type, stix_objects.c.seq)
+
+# Admin-defined TAXII collections: a title and a filter over what the caller may see.
+taxii_collections = Table(
+    "taxii_collections",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("alias", String(100), nullable=False, unique=True),
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("filter", Text, nullable=False),  # JSON (taxii/collections.py CollectionFilter)
+    Column("created_at", Micros, nullable=False),
+)
+
+# TAXII status resources (4.3), kept for the organisation that posted.
+taxii_status = Table(
+    "taxii_status",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", BigInteger, ForeignKey("organisations.id"), nullable=False),
+    Column("created_at", Micros, nullable=False),
+    Column("body", LargeBinary, nullable=False),  # the status resource as JSON
+)

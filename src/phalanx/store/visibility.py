@@ -59,6 +59,15 @@ def visible(plan: VisibilityPlan) -> ColumnElement[bool]:
     return and_(_LIVE, _rendered(plan).bind(plan.now))
 
 
+def condition(plan: VisibilityPlan) -> TextClause:
+    """The plan's condition alone, on columns named ``reports.<column>``.
+
+    For other tables that carry the reports table's policy columns (the STIX object store):
+    the caller selects from its table aliased as ``reports`` and adds its own liveness test.
+    """
+    return _rendered(plan).bind(plan.now)
+
+
 def allows(plan: VisibilityPlan, row: Mapping[str, Any]) -> bool:
     """True when the plan allows this stored report row: ``visible(plan)``, in Python."""
     if row["revoked_at"] is not None:
