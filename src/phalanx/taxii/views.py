@@ -9,6 +9,7 @@ all answer 404 alike.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import orjson
@@ -259,6 +260,9 @@ def delete_object(request: Request, collection_id: str, object_id: str) -> Respo
     """Delete an Object (§5.7): the contributing organisation (or a hub admin) only."""
     hub, caller = _caller(request)
     query = _query(request, hub, DELETE)
+    if "match[version]" not in request.query_params:
+        # Without a version filter DELETE removes the object, every version (as medallion).
+        query = dataclasses.replace(query, versions=Versions(last=False, all=True))
     with hub.db.transaction() as conn:
         collection = collections.get_for(conn, hub.settings.hub_name, caller, collection_id)
         if not (collection.can_read and collection.can_write):
