@@ -33,6 +33,8 @@ EXAMPLES = {
     "services-postgres": 12,
     "api-sqlite": 12,  # the REST API end to end
     "api-postgres": 6,
+    "taxii-sqlite": 12,  # TAXII reads over HTTP (objects, manifest, versions, by id, status)
+    "taxii-postgres": 6,
 }
 
 

@@ -51,10 +51,10 @@ from phalanx.store import scopes as scope_store
 from phalanx.store import stix_objects as object_store
 from phalanx.store.tables import contributions, taxii_status
 from phalanx.taxii.collections import Collection
+from phalanx.taxii.context import CONTEXT_KIND as _CONTEXT
 from phalanx.taxii.query import BadRequest
 
-# Non-observable STIX objects are "context": no agreement's observable kinds include them.
-CONTEXT_KIND = "stix-object"
+CONTEXT_KIND = str(_CONTEXT)  # taxii/context.py: objects' policy kind
 DEFAULT_TLP = TLP.AMBER  # the contribution pipeline's default (ingest/items.py)
 
 
