@@ -58,7 +58,7 @@ run_phalanx() {  # run_phalanx LABEL ENGINE OBJECTS [HARNESS ARGS...]
   "$PHALANX" db upgrade > /dev/null
   "$PHALANX" org create Bench --kind cert --country DE > /dev/null
   token=$("$PHALANX" key create --org Bench --role analyst --json |
-    "$PY" -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+    "$PY" -c 'import json, sys; print(json.load(sys.stdin)["secret"])')
   setsid "$PHALANX" serve --port "$PORT" --workers "$WORKERS" > "$RESULTS/$label.server.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 300); do
