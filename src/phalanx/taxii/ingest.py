@@ -33,7 +33,6 @@ from phalanx.audit.record import record
 from phalanx.clock import format_timestamp, parse_timestamp, to_micros
 from phalanx.errors import InvalidInput
 from phalanx.formats.base import ParseProblem
-from phalanx.formats.stix21 import read_bundle
 from phalanx.formats.stix21.objects import (
     check_storable,
     digest_of,
@@ -41,6 +40,7 @@ from phalanx.formats.stix21.objects import (
     tlp_of,
     version_of,
 )
+from phalanx.formats.stix21.reader import read_objects
 from phalanx.hub import Hub
 from phalanx.ingest import pipeline
 from phalanx.members.model import Principal
@@ -123,15 +123,15 @@ def prepare_post(
     records: list[dict[str, Any]] = []
     lines: list[int] = []
     notes: dict[int, list[str]] = {}
-    for item in read_bundle(body, collection.defaults()):
+    # Only storable objects are read for observables; positions map back to the envelope.
+    for item in read_objects([candidate.obj for candidate in candidates]):
         line = (item.line if isinstance(item, ParseProblem) else item.get("_line")) or 0
-        if line - 1 in failures:
-            continue
+        index = candidates[line - 1].index
         if isinstance(item, ParseProblem):
-            notes.setdefault(line - 1, []).append(f"no report: {item.reason}")
+            notes.setdefault(index, []).append(f"no report: {item.reason}")
             continue
         records.append(item)
-        lines.append(line - 1)
+        lines.append(index)
     contribution = pipeline.Request(records, collection.defaults(), "taxii")
     prepared = (
         pipeline.prepare(hub, conn, principal=principal, request=contribution) if records else None

@@ -61,6 +61,11 @@ def read_bundle(payload: bytes, defaults: Mapping[str, Any]) -> Iterator[ReadRes
     yield from _drop_repeated_scos(_read_objects(objects))
 
 
+def read_objects(objects: list[Any]) -> Iterator[ReadResult]:
+    """Read objects already parsed from JSON, exactly as ``read_bundle`` reads a payload's."""
+    yield from _drop_repeated_scos(_read_objects(objects))
+
+
 def objects_of(document: Any) -> list[Any] | None:
     """Return the object list of a bundle, envelope, array or single object (None if none)."""
     if isinstance(document, list):
