@@ -7,7 +7,7 @@
 #   N=1000 BIG=0 PEERS="" bash bench/taxii_vs_peers.sh     # a quick Phalanx-only run
 #
 # Environment: N (objects per run, default 10000), BIG (objects for the Phalanx-only scale
-# run, default 1000000; 0 skips it), PEERS (default "medallion opentaxii-sqlite opentaxii-pg"),
+# run, default 1000000; 0 skips it), BIG_ENGINES (default "postgres sqlite"), PEERS (default "medallion opentaxii-sqlite opentaxii-pg"),
 # WORK (default .bench/taxii), SHARED_BENCH (default ../shared/bench), PG_ADMIN_URL (a
 # PostgreSQL database to create the bench database from, default the local test server),
 # PHALANX_WORKERS (default 2: one per core).  Peers use the flags PEERS.md used at N=10,000.
@@ -19,6 +19,7 @@ SHARED=${SHARED_BENCH:-$ROOT/../shared/bench}
 WORK=${WORK:-$ROOT/.bench/taxii}
 N=${N:-10000}
 BIG=${BIG:-1000000}
+BIG_ENGINES=${BIG_ENGINES:-"postgres sqlite"}
 PEERS=${PEERS-"medallion opentaxii-sqlite opentaxii-pg"}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres}
 WORKERS=${PHALANX_WORKERS:-2}
@@ -103,9 +104,9 @@ done
 case " $PEERS " in *" opentaxii-pg "*) bash "$SHARED/peers_setup.sh" "$WORK/peers" stop pg || true ;; esac
 if [ "$BIG" -gt 0 ]; then
   # The scale run the peers cannot hold: every object must come back once (0 missing, 0 dup).
-  run_phalanx "phalanx-pg-$BIG" postgres "$BIG" --lookups 1000 --concurrency 0 \
-    --time-limit 3600 --request-timeout 900
-  run_phalanx "phalanx-sqlite-$BIG" sqlite "$BIG" --lookups 1000 --concurrency 0 \
-    --time-limit 3600 --request-timeout 900
+  for engine in $BIG_ENGINES; do
+    run_phalanx "phalanx-$engine-$BIG" "$engine" "$BIG" --lookups 1000 --concurrency 0 \
+      --time-limit 3600 --request-timeout 900
+  done
 fi
 "$HARNESS_PY" "$HARNESS" --report "$RESULTS"/*.json

@@ -84,6 +84,11 @@ class Collection:
             "media_types": [STIX_MEDIA_TYPE],
         }
 
+    @property
+    def needs_scopes(self) -> bool:
+        """True when ``selection`` depends on the scopes (every collection but ``shared``)."""
+        return self.community_id is not None or self.published or self.filter is not None
+
     def selection(self, scopes: Mapping[int, Scope]) -> Selection:
         """The store filter for this collection's objects, given every scope by id."""
         if self.community_id is not None:

@@ -60,11 +60,22 @@ DEFAULT_TLP = TLP.AMBER  # the contribution pipeline's default (ingest/items.py)
 
 @dataclass(slots=True)
 class Candidate:
-    """A storable object of the envelope, before its scope id is known."""
+    """A storable object of the envelope, serialised and digested (CPU work done early)."""
 
     index: int
     obj: dict[str, Any]
     tlp: TLP
+    version: str | None
+    version_us: int | None
+    digest: str
+    content: bytes
+
+    @classmethod
+    def of(cls, index: int, obj: dict[str, Any], tlp: TLP) -> Candidate:
+        """Prepare one checked object for storage."""
+        version = version_of(obj)
+        version_us = None if version is None else to_micros(parse_timestamp(version))
+        return cls(index, obj, tlp, version, version_us, digest_of(obj), orjson.dumps(obj))
 
 
 @dataclass(slots=True)
@@ -119,7 +130,7 @@ def prepare_post(
             failures[index] = _failure(index, obj, error)
             continue
         tlp = tlp_of(obj, definitions) or DEFAULT_TLP
-        candidates.append(Candidate(index, obj, tlp))
+        candidates.append(Candidate.of(index, obj, tlp))
     records: list[dict[str, Any]] = []
     lines: list[int] = []
     notes: dict[int, list[str]] = {}
@@ -212,17 +223,16 @@ def _new_versions(
             scope = Scope(tlp=candidate.tlp, communities=communities)
             scope_id = scope_ids[candidate.tlp] = scope_store.get_or_create(conn, hub.db, scope)
         obj = candidate.obj
-        version = version_of(obj)
         versions.append(
             object_store.NewVersion(
                 index=candidate.index,
                 stix_id=obj["id"],
                 type=obj["type"],
                 spec_version=spec_version_of(obj),
-                version=version,
-                version_us=None if version is None else to_micros(parse_timestamp(version)),
-                digest=digest_of(obj),
-                content=orjson.dumps(obj),
+                version=candidate.version,
+                version_us=candidate.version_us,
+                digest=candidate.digest,
+                content=candidate.content,
                 scope_id=scope_id,
                 kind=CONTEXT_KIND,
                 labels=labels,

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Connection
 from starlette.responses import Response
 
 from phalanx.api.deps import get_hub, principal, purpose_of, read_body
@@ -25,6 +26,7 @@ from phalanx.formats.stix21.objects import STIX_MEDIA_TYPE
 from phalanx.hub import Hub
 from phalanx.members.model import Principal
 from phalanx.store import stix_objects as object_store
+from phalanx.store.stix_objects import Selection
 from phalanx.taxii import collections, ingest
 from phalanx.taxii.errors import TaxiiRoute
 from phalanx.taxii.media import TAXII_MEDIA_TYPE, check_accept, check_content_type
@@ -133,7 +135,7 @@ def _page(
         if not collection.can_read:
             raise Forbidden("your role may not read this collection")
         plan = hub.plan(conn, hub.viewer(caller, purpose_of(request, caller)))
-        selection = collection.selection(hub.scopes.all(conn))
+        selection = _selection(hub, conn, collection)
         rows, more = object_store.read_page(
             conn,
             plan,
@@ -157,6 +159,11 @@ def _page(
             if not seen:
                 raise NotFound("no such object in this collection")
     return query, rows, more
+
+
+def _selection(hub: Hub, conn: Connection, collection: collections.Collection) -> Selection:
+    # The shared collection is everything visible: no need to read the scopes for it.
+    return collection.selection(hub.scopes.all(conn) if collection.needs_scopes else {})
 
 
 def _headers(rows: Sequence[object_store.Row]) -> dict[str, str]:
@@ -246,7 +253,7 @@ def _versions_page(
         if not collection.can_read:
             raise Forbidden("your role may not read this collection")
         plan = hub.plan(conn, hub.viewer(caller, purpose_of(request, caller)))
-        selection = collection.selection(hub.scopes.all(conn))
+        selection = _selection(hub, conn, collection)
         rows, more = object_store.read_page(
             conn, plan, query=query, selection=selection, object_id=object_id, with_content=False
         )
@@ -270,7 +277,7 @@ def delete_object(request: Request, collection_id: str, object_id: str) -> Respo
                 raise NotFound("no such collection")
             raise Forbidden("deleting needs both read and write access to the collection")
         plan = hub.plan(conn, hub.viewer(caller, purpose_of(request, caller)))
-        selection = collection.selection(hub.scopes.all(conn))
+        selection = _selection(hub, conn, collection)
         deleted = object_store.delete_versions(
             conn,
             hub.db,
