@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -103,16 +103,15 @@ class Selection:
     types: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One stored version as a read returns it."""
+class Row(NamedTuple):
+    """One stored version as a read returns it (a tuple: pages build a thousand at a time)."""
 
     seq: int
     stix_id: str
     version: str
     date_added: int
-    content: bytes | None
     org_id: int
+    content: bytes | None = None
 
 
 def lock_writes(conn: Connection, db: Database) -> None:
@@ -267,12 +266,7 @@ def read_page(
         .order_by(_o.c.seq)
         .limit(query.limit + 1)
     )
-    rows = [
-        Row(
-            r.seq, r.stix_id, r.version, r.date_added, r.content if with_content else None, r.org_id
-        )
-        for r in conn.execute(statement)
-    ]
+    rows = [Row(*r) for r in _fetch(conn, statement)]
     more = len(rows) > query.limit
     return rows[: query.limit], more
 
@@ -288,7 +282,12 @@ def _fetch(conn: Connection, statement: Select[Any]) -> list[tuple[Any, ...]]:
         arguments: Any = tuple(params[name] for name in compiled.positiontup)
     else:
         arguments = params
-    return list(conn.exec_driver_sql(str(compiled), arguments).fetchall())
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(str(compiled), arguments)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def _start_seq(conn: Connection, query: ObjectQuery) -> int | None:
