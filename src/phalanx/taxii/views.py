@@ -225,7 +225,7 @@ def get_manifest(request: Request, collection_id: str) -> Response:
 @router.get(API_ROOT + "collections/{collection_id}/objects/{object_id}/versions/")
 def get_versions(request: Request, collection_id: str, object_id: str) -> Response:
     """Get Object Versions (§5.8)."""
-    hub = get_hub(request)
+    hub, caller = _caller(request)
     # Versions lists every version: match[version] is not a filter of this endpoint.
     params = [(k, v) for k, v in request.query_params.multi_items() if k in VERSIONS]
     params.append(("match[version]", "all"))
@@ -235,7 +235,7 @@ def get_versions(request: Request, collection_id: str, object_id: str) -> Respon
         default_limit=hub.settings.max_page_size,
         max_limit=hub.settings.max_page_size,
     )
-    rows, more = _versions_page(request, collection_id, object_id, query_all)
+    rows, more = _versions_page(request, hub, caller, collection_id, object_id, query_all)
     body: dict[str, object] = {"more": more}
     if more:
         body["next"] = query_all.next_token(rows[-1].seq if rows else 0)
@@ -245,9 +245,13 @@ def get_versions(request: Request, collection_id: str, object_id: str) -> Respon
 
 
 def _versions_page(
-    request: Request, collection_id: str, object_id: str, query: ObjectQuery
+    request: Request,
+    hub: Hub,
+    caller: Principal,
+    collection_id: str,
+    object_id: str,
+    query: ObjectQuery,
 ) -> tuple[list[object_store.Row], bool]:
-    hub, caller = _caller(request)
     with hub.db.read() as conn:
         collection = collections.get_for(conn, hub.settings.hub_name, caller, collection_id)
         if not collection.can_read:
