@@ -378,6 +378,19 @@ def test_proposals_are_reported_not_imported():
     assert results[1]["value"] == "a.example"
 
 
+def test_absent_to_ids_takes_misps_default_for_the_type():
+    described = json.loads(
+        (Path(pymisp.__file__).parent / "data" / "describeTypes.json").read_text()
+    )["result"]["sane_defaults"]
+    for misp_type, value in (
+        ("AS", "AS64500"),
+        ("domain", "a.example"),
+        ("email-reply-to", "r@a.example"),
+    ):
+        (found,) = records(event(attribute(misp_type, value)))
+        assert ("no-ids" in found.get("labels", [])) == (described[misp_type]["to_ids"] == 0)
+
+
 def test_export_types_and_categories_are_valid_misp_pairs():
     described = json.loads(
         (Path(pymisp.__file__).parent / "data" / "describeTypes.json").read_text()

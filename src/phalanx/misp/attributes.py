@@ -72,6 +72,9 @@ _COMPOSITE: dict[str, tuple[tuple[int, str | None], ...]] = {
     "malware-sample": ((1, "md5"),),
     **{f"filename|{name}": ((1, name),) for name in HASHES},
 }
+# Mappable types whose ``to_ids`` defaults to false in MISP (describeTypes.json sane_defaults),
+# the value MISP assumes when an attribute leaves ``to_ids`` out.
+NOT_IDS_BY_DEFAULT = frozenset({"AS", "email-reply-to", "whois-registrant-email"})
 # Objects whose hash attributes hash something other than a whole file.
 _NOT_FILE_HASHES = {"pe-section": "a hash of one PE section, not of a file"}
 

@@ -14,7 +14,8 @@ Each record carries:
   distribution (``distribution.py``); ``communities``/``share_with`` when the distribution
   limits them;
 - ``labels`` from event, attribute and galaxy tags (``tags.py``) plus ``no-ids`` when the
-  attribute's ``to_ids`` is false: MISP's "context, do not use for detection";
+  attribute's ``to_ids`` is false (or absent on a type MISP does not flag by default, such
+  as ``AS``): MISP's "context, do not use for detection";
 - ``confidence`` from confidence taxonomies; ``comment`` from the attribute comment, the
   object and composite context (file name, port) and the event's uuid and info.
 """
@@ -29,7 +30,7 @@ import orjson
 
 from phalanx.errors import InvalidInput
 from phalanx.formats.base import FormatSpec, ItemRecord, ParseProblem, ReadResult
-from phalanx.misp.attributes import Found, Unmappable, observables_of
+from phalanx.misp.attributes import NOT_IDS_BY_DEFAULT, Found, Unmappable, observables_of
 from phalanx.misp.distribution import EVERYONE, Reach, marking_fields, reach_of
 from phalanx.misp.envelope import as_bool, events_of, list_of
 from phalanx.misp.tags import TagFacts, read_tags
@@ -152,7 +153,7 @@ def _attribute_record(
     reach = reach_of(attribute, parent, where=f"attribute {attribute.get('uuid', '')}")
     facts = _facts(attribute).over(context.facts)
     labels = list(facts.labels)
-    if not as_bool(attribute.get("to_ids"), True):
+    if not as_bool(attribute.get("to_ids"), misp_type not in NOT_IDS_BY_DEFAULT):
         labels = [NO_IDS_LABEL, *labels]  # first, so the label limit never cuts it
     record: ItemRecord = {
         **marking_fields(reach, facts.tlp),
