@@ -112,4 +112,4 @@ def export_feed(
         response = hub_client.check(client.get("/api/v1/export", params=params))
     events = orjson.loads(response.content)["response"]
     count = write_feed(Path(directory), events)
-    out.print(f"wrote {count} events to {directory}")
+    out.print(f"wrote {count} MISP event(s) to {directory}")
