@@ -146,3 +146,14 @@ def test_the_sample_feed_imports_every_event(client, member, shared_data: Path):
     listing = client.get("/api/v1/export", params={"format": "csv"}, headers=acme.auth).text
     rows = listing.splitlines()[1:]
     assert rows and all(",clear," in row and "no-ids" in row for row in rows)
+
+
+def test_misp_media_type_selects_the_format(client, member, shared_data: Path):
+    payload = (shared_data / "misp" / "events" / "pymisp" / "sighting_1.json").read_bytes()
+    response = client.post(
+        "/api/v1/contributions",
+        content=payload,
+        headers={**member("Acme").auth, "Content-Type": "application/x-misp+json"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["counts"] == {"new": 5, "known": 0, "rejected": 0}
