@@ -15,6 +15,7 @@ import pytest
 from pymisp import MISPEvent
 from pymisp.tools.feed import feed_meta_generator
 
+from phalanx.errors import InvalidInput
 from phalanx.export.stix import hub_uuid
 from phalanx.misp.feed import feed_plan
 from phalanx.misp.service import write_feed
@@ -222,3 +223,10 @@ def test_feed_plan_reports_missing_and_unlisted_events():
         "c.json is not listed in manifest.json; skipped, as MISP would",
     ]
     assert feed_plan([], [])[1] == ["manifest.json must map event uuids to their summaries"]
+
+
+def test_feed_refuses_an_event_uuid_that_is_not_a_uuid(tmp_path: Path):
+    event = {"Event": {"uuid": "../escape", "info": "x", "Orgc": {"name": "a", "uuid": "b"}}}
+    with pytest.raises(InvalidInput, match="not a UUID"):
+        write_feed(tmp_path / "feed", [event])
+    assert not (tmp_path / "escape.json").exists()

@@ -398,3 +398,10 @@ def test_export_types_and_categories_are_valid_misp_pairs():
     for kind, (misp_type, category) in EXPORT_TYPES.items():
         assert misp_type in described["types"], kind
         assert misp_type in described["category_type_mappings"][category], (kind, category)
+
+
+def test_long_comments_are_cut_to_fit_rather_than_losing_the_item():
+    (found,) = records(event(attribute("domain", "a.example", comment="x" * 10_000)))
+    assert len(found["comment"]) <= 4_000 and found["comment"].endswith(
+        "(MISP event 11111111-2222-4333-8444-555555555555: test event)"
+    )

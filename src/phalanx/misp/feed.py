@@ -10,10 +10,13 @@ hashed per part), which MISP's feed fetcher uses for its correlation cache.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
+
+from phalanx.errors import InvalidInput
 
 _EVENT_FIELDS = (
     "uuid",
@@ -39,6 +42,7 @@ _ATTRIBUTE_FIELDS = (
     "first_seen",
     "last_seen",
 )
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 MANIFEST = "manifest.json"
 HASHES = "hashes.csv"
 
@@ -100,6 +104,9 @@ def feed_files(events: Iterable[dict[str, Any]]) -> Iterator[tuple[str, bytes]]:
     for event in events:
         feed = feed_event(event)
         uuid = feed["Event"]["uuid"]
+        # The uuid names a file: anything but a UUID could point outside the feed directory.
+        if not isinstance(uuid, str) or not _UUID.fullmatch(uuid):
+            raise InvalidInput(f"event uuid {uuid!r} is not a UUID", field="Event.uuid")
         manifest[uuid] = manifest_entry(feed)
         hashes.extend(hash_lines(feed))
         yield f"{uuid}.json", orjson.dumps(feed, option=orjson.OPT_INDENT_2)

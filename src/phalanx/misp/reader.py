@@ -37,6 +37,8 @@ from phalanx.misp.tags import TagFacts, read_tags
 
 NO_IDS_LABEL = "no-ids"
 MAX_CONTEXT = 1_000  # characters of event info and object context kept in a comment
+# Below the hub's default comment limit (4,096): a long MISP comment must not cost the item.
+MAX_COMMENT = 4_000
 
 
 def read_misp(payload: bytes, defaults: Mapping[str, Any]) -> Iterator[ReadResult]:
@@ -179,7 +181,12 @@ def _comment(attribute: dict[str, Any], object_name: str | None) -> str:
 
 
 def _with_note(comment: str, note: str) -> str:
-    return f"{comment} ({note})" if comment else note
+    if not comment:
+        return note
+    room = MAX_COMMENT - len(note) - 3
+    if len(comment) > room:
+        comment = comment[: room - 1] + "…"
+    return f"{comment} ({note})"
 
 
 def _input(attribute: dict[str, Any]) -> str:
