@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from phalanx.cli import admin, members, sharing, submit, taxii
+from phalanx.misp.cli import misp_app
 
 app = typer.Typer(
     name="phalanx",
@@ -22,6 +23,7 @@ app.add_typer(sharing.agreement_app, name="agreement")
 app.add_typer(sharing.retention_app, name="retention")
 app.add_typer(sharing.policy_app, name="policy")
 app.add_typer(taxii.taxii_app, name="taxii")
+app.add_typer(misp_app, name="misp")
 app.command("submit")(submit.submit)
 app.command("normalize")(admin.normalize_values)
 app.command("serve")(admin.serve)

@@ -8,8 +8,16 @@ from importlib.metadata import entry_points
 from phalanx.errors import Unsupported
 from phalanx.formats import freetext, items_csv, items_json, plaintext, stix21
 from phalanx.formats.base import FormatSpec
+from phalanx.misp import reader as misp_reader
 
-BUILTIN = (items_json.FORMAT, stix21.FORMAT, items_csv.FORMAT, plaintext.FORMAT, freetext.FORMAT)
+BUILTIN = (
+    items_json.FORMAT,
+    stix21.FORMAT,
+    items_csv.FORMAT,
+    plaintext.FORMAT,
+    freetext.FORMAT,
+    misp_reader.FORMAT,
+)
 ENTRY_POINT_GROUP = "phalanx.formats"
 
 

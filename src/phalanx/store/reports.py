@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import Any
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
     Connection,
     Select,
@@ -159,13 +161,18 @@ def iter_visible(
     *,
     batch: int = 2_000,
     by_observable: bool = False,
+    by_contribution: bool = False,
 ) -> Iterator[list[dict[str, object]]]:
     """Yield batches of visible reports matching the filters (keyset pagination).
 
     Ordered by report id (oldest first), or by (observable, report id) so that all reports
-    of one observable arrive together.
+    of one observable arrive together, or by (contribution, report id) likewise.
     """
-    order = (reports.c.observable_id, reports.c.id) if by_observable else (reports.c.id,)
+    order: tuple[Column[Any], ...] = (reports.c.id,)
+    if by_observable:
+        order = (reports.c.observable_id, reports.c.id)
+    elif by_contribution:
+        order = (reports.c.contribution_id, reports.c.id)
     after: tuple[object, ...] | None = None
     while True:
         query = _joined().where(visible(plan), *_conditions(filters))
@@ -176,7 +183,7 @@ def iter_visible(
             return
         yield rows
         last = rows[-1]
-        after = (last["observable_id"], last["id"]) if by_observable else (last["id"],)
+        after = tuple(last[column.key] for column in order)
 
 
 def _allowed(

@@ -31,6 +31,7 @@ import orjson
 
 from phalanx.errors import InvalidInput
 from phalanx.formats.base import ParseProblem, ReadResult
+from phalanx.formats.stix21 import misp_quirks
 from phalanx.formats.stix21.labels import (
     accepted_labels,
     attack_labels,
@@ -58,7 +59,8 @@ def read_bundle(payload: bytes, defaults: Mapping[str, Any]) -> Iterator[ReadRes
     if objects is None:
         yield ParseProblem("expected a STIX bundle, a TAXII envelope or STIX objects")
         return
-    yield from _drop_repeated_scos(_read_objects(objects))
+    objects = misp_quirks.rewrite(objects)
+    yield from misp_quirks.dedupe(objects, _drop_repeated_scos(_read_objects(objects)))
 
 
 def read_objects(objects: list[Any]) -> Iterator[ReadResult]:
