@@ -107,7 +107,8 @@ def load_index(names: Iterable[str] = ("default",), extra_dir: str = "") -> Warn
         index = _cache.get(key)
         if index is None:
             found = available(extra_dir or None)
-            index = WarninglistIndex(read_list(n, found[n]) for n in choose(key[0], found))
+            chosen = (read_list(n, found[n]) for n in choose(key[0], found))
+            index = WarninglistIndex(chosen, suffixes=public_suffixes())
             _cache[key] = index
     return index
 

@@ -102,7 +102,12 @@ _Applies = tuple[str, frozenset[ObservableType] | None]  # (list name, kinds; No
 class WarninglistIndex:
     """Every loaded list, indexed for fast single and bulk checks."""
 
-    def __init__(self, lists: Iterable[WarningList]) -> None:
+    def __init__(
+        self, lists: Iterable[WarningList], *, suffixes: frozenset[str] = frozenset()
+    ) -> None:
+        # Public suffixes (github.io, blogspot.com...) on a popularity list vouch for the
+        # platform, not for every tenant under it: they match only themselves.
+        self.suffixes = suffixes
         self.lists: dict[str, WarningList] = {}
         self._exact: dict[str, list[_Applies]] = defaultdict(list)
         self._hosts: dict[str, list[_Applies]] = defaultdict(list)
@@ -207,7 +212,10 @@ class WarninglistIndex:
     def _parents(self, host: str) -> Iterable[_Applies]:
         labels = host.split(".")
         for start in range(len(labels)):
-            yield from self._hosts.get(".".join(labels[start:]), ())
+            parent = ".".join(labels[start:])
+            if start and parent in self.suffixes:
+                return
+            yield from self._hosts.get(parent, ())
 
 
 def _host_of(kind: ObservableType, value: str) -> str | None:

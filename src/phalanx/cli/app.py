@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from phalanx.cli import admin, members, sharing, submit
+from phalanx.cli import admin, feeds, members, sharing, submit
 
 app = typer.Typer(
     name="phalanx",
@@ -21,6 +21,8 @@ app.add_typer(sharing.community_app, name="community")
 app.add_typer(sharing.agreement_app, name="agreement")
 app.add_typer(sharing.retention_app, name="retention")
 app.add_typer(sharing.policy_app, name="policy")
+app.add_typer(feeds.feed_app, name="feed")
+app.add_typer(feeds.standing_app, name="standing")
 app.command("submit")(submit.submit)
 app.command("normalize")(admin.normalize_values)
 app.command("serve")(admin.serve)
