@@ -116,7 +116,7 @@ def test_bad_sources_are_refused_clearly(hub: Any, tmp_path: Path) -> None:
             feeds.add(hub, conn, name="x", format="xml", now=hub.clock())
         with pytest.raises(InvalidInput, match="refresh_hours"):
             feeds.add(hub, conn, name="x", format="csv", refresh_hours=6, now=hub.clock())
-    with pytest.raises(InvalidInput, match="has no manifest.json"):
+    with pytest.raises(InvalidInput, match=r"has no manifest\.json"):
         feeds.read_path("misp-feed", tmp_path)
 
 
