@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from phalanx.observables.kinds import ObservableType
 
@@ -111,21 +112,14 @@ class WarninglistIndex:
         self.lists: dict[str, WarningList] = {}
         self._exact: dict[str, list[_Applies]] = defaultdict(list)
         self._hosts: dict[str, list[_Applies]] = defaultdict(list)
-        self._nets: dict[tuple[int, int], dict[int, list[_Applies]]] = {}
-        self._ranges: dict[int, list[tuple[int, int, dict[int, list[_Applies]]]]] = {}
+        self._networks: list[tuple[int, int, int, _Applies]] = []  # version, start, prefix
         self._substrings: list[tuple[str, _Applies]] = []
         self._regexes: list[tuple[re.Pattern[str], _Applies]] = []
         self.skipped: list[str] = []  # entries that could not be indexed, with the reason
+        self._plans: dict[ObservableType, _KindPlan] = {}
         for wl in lists:
             self.lists[wl.name] = wl
             self._add(wl)
-        for version in (4, 6):
-            # Longest prefix first: the most specific list names the match.
-            width = 32 if version == 4 else 128
-            self._ranges[version] = [
-                (length, width - length, self._nets[(version, length)])
-                for length in sorted({p for v, p in self._nets if v == version}, reverse=True)
-            ]
 
     def _add(self, wl: WarningList) -> None:
         applies: _Applies = (wl.name, wl.kinds)
@@ -156,75 +150,188 @@ class WarninglistIndex:
         except ValueError as error:
             self.skipped.append(f"{applies[0]}: cidr {entry!r}: {error}")
             return
-        key = (net.version, net.prefixlen)
-        bits = net.max_prefixlen - net.prefixlen
-        self._nets.setdefault(key, defaultdict(list))[int(net.network_address) >> bits].append(
-            applies
-        )
+        self._networks.append((net.version, int(net.network_address), net.prefixlen, applies))
 
     def __len__(self) -> int:
         return len(self.lists)
 
     def match(self, kind: ObservableType, value: str) -> str | None:
         """Return the name of the first list ``value`` is on (as a ``kind``), or None."""
-        for name, kinds in self._candidates(kind, value):
-            if kinds is None or kind in kinds:
+        plan = self._plans.get(kind) or self._plan(kind)
+        lowered = value.lower()
+        found = self._exact.get(lowered)
+        if found and (name := _first(found, kind)):
+            return name
+        if plan.networks and (name := self._network(lowered, plan)):
+            return name
+        if plan.hosts and (name := self._host(kind, lowered)):
+            return name
+        if plan.substrings is not None:
+            hit = plan.substrings.search(lowered)
+            if hit and (name := _first(plan.needles[hit.group(0)], kind)):
+                return name
+        for pattern, name in plan.regexes:
+            if pattern.search(value):
                 return name
         return None
 
     def match_many(self, items: Sequence[tuple[ObservableType, str]]) -> list[str | None]:
         """``match`` for many values at once (the contribution pipeline's bulk check)."""
-        return [self.match(kind, value) for kind, value in items]
+        match = self.match
+        return [match(kind, value) for kind, value in items]
 
-    def _candidates(self, kind: ObservableType, value: str) -> Iterable[_Applies]:
-        lowered = value.lower()
-        yield from self._exact.get(lowered, ())
-        if kind in _IPS:
-            yield from self._networks(lowered)
-        host = _host_of(kind, lowered)
-        if host is not None and self._hosts:
-            yield from self._parents(host)
-        for needle, applies in self._substrings:
-            if needle in lowered:
-                yield applies
-        for pattern, applies in self._regexes:
-            if pattern.search(value):
-                yield applies
+    def _plan(self, kind: ObservableType) -> _KindPlan:
+        # Which structures can answer for this kind at all: a SHA-256 is one dict lookup.
+        def applies(entry: _Applies) -> bool:
+            return entry[1] is None or kind in entry[1]
 
-    def _networks(self, value: str) -> Iterable[_Applies]:
-        try:
-            # ip_address is several times cheaper than ip_network for the common case.
-            if "/" in value:
-                net = ipaddress.ip_network(value, strict=False)
-                address, version, prefix = int(net.network_address), net.version, net.prefixlen
-            else:
-                ip = ipaddress.ip_address(value)
-                address, version, prefix = int(ip), ip.version, ip.max_prefixlen
-        except ValueError:
-            return
-        for length, shift, table in self._ranges[version]:
-            if length > prefix:
-                continue
-            found = table.get(address >> shift)
-            if found:
-                yield from found
+        lists = [wl for wl in self.lists.values() if wl.applies_to(kind)]
+        types = {wl.type for wl in lists}
+        needles: dict[str, list[_Applies]] = defaultdict(list)
+        for needle, entry in self._substrings:
+            if applies(entry):
+                needles[needle].append(entry)
+        pattern = None
+        if needles:  # longest first, so one search finds the most specific needle
+            ordered = sorted(needles, key=len, reverse=True)
+            pattern = re.compile("|".join(re.escape(n) for n in ordered))
+        networks = {}
+        if kind in _IPS and "cidr" in types:
+            for version, width in ((4, 32), (6, 128)):
+                spans = [
+                    (start, prefix, entry[0])
+                    for v, start, prefix, entry in self._networks
+                    if v == version and applies(entry)
+                ]
+                networks[version] = _Ranges.build(spans, width)
+        plan = _KindPlan(
+            networks=networks,
+            hosts=kind in (ObservableType.DOMAIN, ObservableType.URL) and "hostname" in types,
+            substrings=pattern,
+            needles=dict(needles),
+            regexes=[(p, e[0]) for p, e in self._regexes if applies(e)],
+        )
+        self._plans[kind] = plan
+        return plan
 
-    def _parents(self, host: str) -> Iterable[_Applies]:
+    def _network(self, value: str, plan: _KindPlan) -> str | None:
+        parsed = _address(value)
+        if parsed is None:
+            return None
+        address, version, prefix = parsed
+        width = 32 if version == 4 else 128
+        last = address | ((1 << (width - prefix)) - 1)  # a network must lie wholly inside
+        return plan.networks[version].find(address, last)
+
+    def _host(self, kind: ObservableType, value: str) -> str | None:
+        host = _host_of(kind, value)
+        if host is None:
+            return None
         labels = host.split(".")
         for start in range(len(labels)):
-            parent = ".".join(labels[start:])
+            parent = ".".join(labels[start:]) if start else host
             if start and parent in self.suffixes:
-                return
-            yield from self._hosts.get(parent, ())
+                return None
+            found = self._hosts.get(parent)
+            if found and (name := _first(found, kind)):
+                return name
+        return None
+
+
+class _Ranges:
+    """CIDR ranges as sorted intervals; a lookup is one bisection plus a walk to parents.
+
+    CIDR blocks are nested or disjoint, so each range's nearest enclosing range (its parent)
+    is found with a stack while building; the most specific range holding a value is the
+    last one starting at or before it, or one of that range's ancestors.
+    """
+
+    def __init__(
+        self, starts: list[int], ends: list[int], parents: list[int], names: list[str]
+    ) -> None:
+        self.starts, self.ends, self.parents, self.names = starts, ends, parents, names
+
+    @classmethod
+    def build(cls, networks: Iterable[tuple[int, int, str]], width: int) -> _Ranges:
+        """Index (start, prefix length, list name) triples of one address width (32, 128)."""
+        first: dict[tuple[int, int], str] = {}
+        for start, prefix, name in networks:
+            first.setdefault((start, prefix), name)  # the earlier list names a shared range
+        spans = sorted(first.items())
+        starts: list[int] = []
+        ends: list[int] = []
+        parents: list[int] = []
+        names: list[str] = []
+        stack: list[int] = []
+        for (start, prefix), name in spans:
+            end = start | ((1 << (width - prefix)) - 1)
+            while stack and ends[stack[-1]] < start:
+                stack.pop()
+            parents.append(stack[-1] if stack else -1)
+            stack.append(len(starts))
+            starts.append(start)
+            ends.append(end)
+            names.append(name)
+        return cls(starts, ends, parents, names)
+
+    def find(self, first: int, last: int) -> str | None:
+        """The list of the most specific range holding [first, last], or None."""
+        index = bisect_right(self.starts, first) - 1
+        while index >= 0 and self.ends[index] < last:
+            index = self.parents[index]
+        return None if index < 0 else self.names[index]
+
+
+@dataclass(slots=True)
+class _KindPlan:
+    """The structures that can match one observable kind."""
+
+    networks: dict[int, _Ranges]
+    hosts: bool
+    substrings: re.Pattern[str] | None
+    needles: dict[str, list[_Applies]]
+    regexes: list[tuple[re.Pattern[str], str]]
+
+
+def _first(found: list[_Applies], kind: ObservableType) -> str | None:
+    for name, kinds in found:
+        if kinds is None or kind in kinds:
+            return name
+    return None
+
+
+def _address(value: str) -> tuple[int, int, int] | None:
+    """(integer, version, prefix length) of a canonical address or network."""
+    text, _, prefix = value.partition("/")
+    parts = text.split(".")
+    # Canonical dotted quads are parsed by hand: ipaddress costs several microseconds each.
+    if len(parts) == 4 and all(p.isdigit() and len(p) <= 3 for p in parts):
+        a, b, c, d = (int(p) for p in parts)
+        if max(a, b, c, d) > 255 or (prefix and not prefix.isdigit()):
+            return None
+        return (a << 24 | b << 16 | c << 8 | d, 4, int(prefix) if prefix else 32)
+    try:
+        if ":" in text and (not prefix or prefix.isdigit()):
+            # inet_pton is an order of magnitude cheaper than ipaddress for IPv6.
+            number = int.from_bytes(socket.inet_pton(socket.AF_INET6, text), "big")
+            return number, 6, int(prefix) if prefix else 128
+        net = ipaddress.ip_network(value, strict=False)
+    except (OSError, ValueError):
+        return None
+    return int(net.network_address), net.version, net.prefixlen
 
 
 def _host_of(kind: ObservableType, value: str) -> str | None:
     if kind is ObservableType.DOMAIN:
         return value.rstrip(".")
     if kind is ObservableType.URL:
-        try:
-            host = urlsplit(value).hostname
-        except ValueError:
+        # Canonical URLs (observables/urls.py): scheme://[userinfo@]host[:port][/...].
+        _scheme, sep, rest = value.partition("://")
+        if not sep:
             return None
-        return None if host is None else host.rstrip(".")
+        authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+        host = authority.rpartition("@")[2]
+        if host.startswith("["):
+            return None  # an IPv6 literal has no parent domains
+        return host.rsplit(":", 1)[0].rstrip(".") if ":" in host else host.rstrip(".")
     return None
