@@ -86,7 +86,7 @@ def set_override(
     reason: str,
     until: datetime | None,
     now: datetime,
-    actor_org_id: int,
+    actor_org_id: int | None,
     actor: str,
 ) -> Standing:
     """Force (``good``/``restricted``) or clear (None) an organisation's standing; audited."""

@@ -149,7 +149,7 @@ def standing_override(
             reason=reason,
             until=end,
             now=hub.clock(),
-            actor_org_id=found.id,
+            actor_org_id=None,
             actor="cli",
         )
     out.print(f"{found.name}: now {result.status.value}")
