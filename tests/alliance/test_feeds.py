@@ -18,6 +18,7 @@ from phalanx.alliance import feeds
 from phalanx.cli.app import app
 from phalanx.clock import from_micros
 from phalanx.errors import InvalidInput, UpstreamError
+from phalanx.hub import Hub
 from phalanx.store.tables import observables, reports
 
 runner = CliRunner()
@@ -200,3 +201,22 @@ def test_cli_add_import_and_list(hub: Any, tmp_path: Path, monkeypatch: Any) -> 
     assert [s["last_count"] for s in orjson.loads(listed.stdout)] == [3]
     unknown = runner.invoke(app, ["feed", "import", "nope", str(folder)])
     assert unknown.exit_code != 0 and "no published source named 'nope'" in unknown.output
+
+
+def test_a_large_feed_is_imported_in_several_contributions(hub: Any) -> None:
+    small = Hub(
+        settings=hub.settings.with_(max_items_per_contribution=2), db=hub.db, clock=hub.clock
+    )
+    rows = [f"chunk{n}.example-bad.net,2026-04-0{n + 1}T00:00:00Z" for n in range(4)]
+    body = ("value,first_seen\n" + "\n".join([*rows[:2], "not a value!", *rows[2:]])).encode()
+    with small.db.transaction() as conn:
+        source = feeds.add(small, conn, name="big", format="csv", now=small.clock())
+        result = feeds.import_read(
+            small, conn, source=source, read=feeds.read_payload("csv", body), now=small.clock()
+        )
+    assert result["counts"] == {"new": 4, "known": 0, "rejected": 1}
+    assert [r["index"] for r in result["rejected"]] == [2]
+    assert stored(hub, source.org_id) == {
+        f"chunk{n}.example-bad.net": ("clear", datetime(2026, 4, n + 1, tzinfo=UTC))
+        for n in range(4)
+    }

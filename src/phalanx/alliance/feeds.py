@@ -154,7 +154,11 @@ def read_path(format: str, path: Path) -> FeedRead:
 def import_read(
     hub: Hub, conn: Connection, *, source: Source, read: FeedRead, now: datetime
 ) -> dict[str, Any]:
-    """Store what was read as the source's TLP:CLEAR reports; return the contribution body."""
+    """Store what was read as the source's TLP:CLEAR reports.
+
+    Returns the counts (new, known, rejected), each rejected item with its index and reason,
+    and how many records of unsupported types the reader skipped.
+    """
     caller = Principal(
         key_db_id=None,  # type: ignore[arg-type]  # imported by the hub, not through a key
         key_id="feed:" + source.name,
@@ -165,15 +169,31 @@ def import_read(
         purpose="network-defense",
     )
     digest = hashlib.sha256(orjson.dumps(read.records, default=str)).hexdigest()
-    request = Request(
-        records=read.records,
-        defaults={"tlp": "clear", "pap": "clear"},
-        format=f"feed:{source.format}",
-        published=True,
-        first_seen=read.first_seen,
-    )
-    body, _ = contribute(hub, conn, principal=caller, request=request)
-    result = orjson.loads(body)
+    counts = {"new": 0, "known": 0, "rejected": 0}
+    problems: list[dict[str, Any]] = []
+    size = hub.settings.max_items_per_contribution
+    # A feed may be larger than one contribution may hold: import it in contributions of
+    # the largest allowed size, all in the caller's one transaction.
+    for start in range(0, max(len(read.records), 1), size):
+        chunk = read.records[start : start + size]
+        seen = {i - start: t for i, t in read.first_seen.items() if start <= i < start + size}
+        request = Request(
+            records=chunk,
+            defaults={"tlp": "clear", "pap": "clear"},
+            format=f"feed:{source.format}",
+            published=True,
+            first_seen=seen,
+        )
+        body, _ = contribute(hub, conn, principal=caller, request=request)
+        answer = orjson.loads(body)
+        for name, count in answer["counts"].items():
+            counts[name] += count
+        problems += [
+            {**item, "index": start + index}
+            for index, item in enumerate(answer["items"])
+            if item["outcome"] == "rejected"
+        ]
+    result: dict[str, Any] = {"counts": counts, "rejected": problems, "points": 0}
     conn.execute(
         update(published_sources)
         .where(published_sources.c.id == source.id)
@@ -190,10 +210,10 @@ def import_read(
         at=to_micros(now),
         actor="feed:" + source.name,
         subject=f"published-source:{source.name}",
-        details={"items": len(read.records), "skipped": read.skipped, **result["counts"]},
+        details={"items": len(read.records), "skipped": read.skipped, **counts},
     )
     result["skipped"] = read.skipped
-    return dict(result)
+    return result
 
 
 def is_published_org(conn: Connection, org_id: int) -> bool:

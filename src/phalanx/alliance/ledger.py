@@ -200,11 +200,18 @@ def list_rows(
 
 
 def entries(conn: Connection, org_id: int, since: datetime) -> list[tuple[datetime, int]]:
-    """(when, centipoints) of the organisation's rows after ``since`` (for its standing)."""
-    query = select(alliance_ledger.c.at, alliance_ledger.c.centipoints).where(
-        alliance_ledger.c.org_id == org_id, alliance_ledger.c.at > to_micros(since)
+    """(when, centipoints) of the organisation's rows after ``since`` (for its standing).
+
+    Summed per moment: a contribution's rows share one time, so a member's standing reads
+    one entry per contribution however many items each held.
+    """
+    total = func.sum(alliance_ledger.c.centipoints)
+    query = (
+        select(alliance_ledger.c.at, total)
+        .where(alliance_ledger.c.org_id == org_id, alliance_ledger.c.at > to_micros(since))
+        .group_by(alliance_ledger.c.at)
     )
-    return [(from_micros(at), points) for at, points in conn.execute(query)]
+    return [(from_micros(at), int(points)) for at, points in conn.execute(query)]
 
 
 def _row(m: Any) -> LedgerRow:
