@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from phalanx import __version__
 from phalanx.api import (
+    alliance,
     audit,
     contributions,
     errors,
@@ -57,7 +58,8 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     app.state.hub = hub
     app.state.key_toucher = KeyToucher()
     errors.install(app)
-    for module in (members, contributions, observables, export, audit, sharing, taxii):
+    routers = (members, contributions, observables, export, audit, sharing, taxii, alliance)
+    for module in routers:
         app.include_router(module.router)
     app.middleware("http")(_request_id)
     app.add_api_route("/healthz", _health, methods=["GET"], include_in_schema=False)

@@ -77,9 +77,14 @@ class Hub:
             hub_admin=principal.is_admin,
         )
 
+    def __post_init__(self) -> None:
+        from phalanx.alliance.standing import rule_from  # alliance builds on the hub
+
+        self.worlds.rule = rule_from(self.settings)
+
     def world(self, conn: Connection) -> World:
-        """Return the current policy world."""
-        return self.worlds.get(conn)
+        """Return the current policy world (standing as of the hub's clock)."""
+        return self.worlds.get(conn, self.clock())
 
     def plan(self, conn: Connection, viewer: Viewer) -> VisibilityPlan:
         """Return the viewer's visibility plan for now (compiled once, then cached)."""

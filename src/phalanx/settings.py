@@ -36,6 +36,12 @@ class Settings:
     redaction_names: tuple[str, ...] = ()
     log_level: str = "info"
     sqlite_cache_mib: int = 256
+    # Alliance rules (issue 5): warninglists and the give-to-get standing rule (0: off).
+    warninglists: tuple[str, ...] = ("default",)
+    warninglists_dir: str = ""
+    standing_min_points_per_day: float = 0.0
+    standing_window_days: int = 30
+    standing_grace_days: int = 14
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -79,6 +85,11 @@ def _coerce(name: str, raw: str, default: Any) -> Any:
         raise ValueError(f"PHALANX_{name.upper()} must be true or false, got {raw!r}")
     if isinstance(default, tuple):
         return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"PHALANX_{name.upper()} must be a number, got {raw!r}") from None
     if isinstance(default, int):
         try:
             return int(raw)

@@ -3,7 +3,8 @@
 Pure and fast, so it runs on the most worlds: every viewer's plan is compiled (or taken from
 the hub's plan cache after being compiled at an earlier moment) and its clauses are evaluated
 report by report, the way ``store/visibility.py`` renders them, against ``decide``. Worlds
-here also have organisations out of good standing, which the stored hub cannot express yet.
+here also have organisations out of good standing (``test_standing_property.py`` checks them
+on real stores).
 The SQL rendering itself is checked on real stores by ``test_read_paths_property.py``.
 """
 

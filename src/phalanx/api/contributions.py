@@ -45,7 +45,11 @@ async def create_contribution(
     format: str | None = None,
     caller: Principal = Depends(requires(Action.CONTRIBUTE)),
 ) -> Response:
-    """Contribute intelligence; every item gets an outcome (new, known or rejected)."""
+    """Contribute intelligence; every item gets an outcome (new, known or rejected).
+
+    Accepted items also carry their ``novelty`` (novel, corroborating, published, benign)
+    and the ``points`` they earned; the body's ``points`` is the contribution's total.
+    """
     hub = get_hub(request)
     payload = await read_body(request, hub.settings.max_payload_bytes)
     spec = (

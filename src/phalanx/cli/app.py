@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from phalanx.cli import admin, members, sharing, submit, taxii
+from phalanx.cli import admin, feeds, members, sharing, submit, taxii
 from phalanx.misp.cli import misp_app
 
 app = typer.Typer(
@@ -24,6 +24,8 @@ app.add_typer(sharing.retention_app, name="retention")
 app.add_typer(sharing.policy_app, name="policy")
 app.add_typer(taxii.taxii_app, name="taxii")
 app.add_typer(misp_app, name="misp")
+app.add_typer(feeds.feed_app, name="feed")
+app.add_typer(feeds.standing_app, name="standing")
 app.command("submit")(submit.submit)
 app.command("normalize")(admin.normalize_values)
 app.command("serve")(admin.serve)

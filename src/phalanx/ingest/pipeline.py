@@ -3,6 +3,11 @@
 The outcome of an item is ``new`` or ``known`` from the caller's point of view: ``known``
 only when the caller may already see a report of that observable (its own, or one the
 policy shows it). A report hidden from the caller never turns ``new`` into ``known``.
+
+Each accepted item also gets its ``novelty`` (novel, corroborating, published, benign) and
+``points`` from the alliance stage (alliance/assess.py), under the same rule: the class the
+caller is told, and the points, never depend on a report it may not see; the ledger keeps
+the true order internally.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, insert, select
 
+from phalanx.alliance import ledger, standing
+from phalanx.alliance.assess import Assessment, assess
 from phalanx.audit.record import record
 from phalanx.clock import to_micros
 from phalanx.errors import InvalidInput, TooLarge
@@ -59,6 +66,8 @@ class Outcome:
     value: str | None = None
     reason: str | None = None
     redacted: tuple[Redaction, ...] = ()
+    novelty: str | None = None  # novel | corroborating | published | benign (accepted items)
+    points: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return the API form (reason and redactions only when there are some)."""
@@ -68,6 +77,9 @@ class Outcome:
             "value": self.value,
             "outcome": self.outcome,
         }
+        if self.novelty is not None:
+            data["novelty"] = self.novelty
+            data["points"] = self.points
         if self.reason:
             data["reason"] = self.reason
         if self.redacted:
@@ -86,12 +98,14 @@ class ContributionResult:
     items: list[Outcome]
     replayed: bool = False
     counts: dict[str, int] = field(default_factory=dict)
+    points: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         """Return the API response body."""
         return {
             "contribution_id": self.contribution_id,
             "counts": self.counts,
+            "points": self.points,
             "items": [item.to_json() for item in self.items],
         }
 
@@ -105,6 +119,10 @@ class Request:
     format: str
     idempotency_key: str | None = None
     digest: str | None = None  # SHA-256 of the raw request, to spot reused idempotency keys
+    # A published source's import (alliance/feeds.py): not scored; reports start at the
+    # values' first-seen times (by item index) instead of now.
+    published: bool = False
+    first_seen: Mapping[int, datetime] | None = None
 
 
 @dataclass(slots=True)
@@ -148,7 +166,7 @@ def contribute(
     if prepared is None or prepared.policy_version != world_store.policy_version(conn):
         prepared = prepare(hub, conn, principal=principal, request=request)
     now = prepared.now
-    accepted, outcomes = _classify(hub, conn, principal, prepared.items, now)
+    accepted, outcomes = _classify(hub, conn, principal, prepared.items, now, request.published)
     result = _store(hub, conn, principal, request, accepted, outcomes, now)
     body = orjson.dumps(result.to_json())
     if request.idempotency_key:
@@ -225,6 +243,7 @@ class Accepted:
     key: int
     scope_id: int
     existing: OwnReport | None  # own live report to refresh
+    assessment: Assessment | None = None
 
 
 def _classify(
@@ -233,6 +252,7 @@ def _classify(
     principal: Principal,
     items: list[PreparedItem | RejectedItem],
     now: datetime,
+    published: bool = False,
 ) -> tuple[list[Accepted], dict[int, Outcome]]:
     outcomes: dict[int, Outcome] = {}
     first: dict[int, PreparedItem] = {}
@@ -255,14 +275,25 @@ def _classify(
         outcomes[item.index] = Outcome(item.index, item.input, "rejected", reason=reason)
     # An observable stored only now has no reports yet: neither known nor one of ours.
     existed = [key for key in first if key in stored.existed]
-    seen = report_store.visible_keys(conn, hub.plan(conn, hub.viewer(principal)), existed)
+    plan = hub.plan(conn, hub.viewer(principal))
+    seen = report_store.visible_keys(conn, plan, existed)
     own = report_store.own_live(conn, principal.org_id, existed)
+    assessed = (
+        {}
+        if published
+        else assess(hub, conn, org_id=principal.org_id, plan=plan, items=first, existed=existed)
+    )
     scope_ids: dict[object, int] = {}
     accepted = []
     for key, item in first.items():
         scope_id = _scope_id(hub, conn, item.marking, scope_ids)
-        accepted.append(Accepted(item, key, scope_id, own.get((key, scope_id))))
-        outcomes[item.index] = _outcome(item, "known" if key in seen else "new")
+        found = assessed.get(key)
+        accepted.append(Accepted(item, key, scope_id, own.get((key, scope_id)), found))
+        outcome = _outcome(item, "known" if key in seen else "new")
+        if found is not None:
+            outcome.novelty = found.verdict.shown.value
+            outcome.points = found.score.points if found.first_report else 0.0
+        outcomes[item.index] = outcome
     return accepted, outcomes
 
 
@@ -322,9 +353,10 @@ def _store(
             rejected_count=counts["rejected"],
         )
     ).inserted_primary_key[0]
-    rows, refreshed = _report_rows(principal, accepted, contribution_id, at)
+    rows, refreshed = _report_rows(principal, accepted, contribution_id, at, request.first_seen)
     report_store.add_many(conn, hub.db, rows)
     report_store.refresh(conn, refreshed)
+    points = _score(hub, conn, principal, accepted, contribution_id, now)
     record(
         conn,
         hub.db,
@@ -339,14 +371,55 @@ def _store(
             **counts,
             "reports_added": len(rows),
             "reports_refreshed": len(refreshed),
+            "points": points,
             "digest": _digest(ordered),
         },
     )
-    return ContributionResult(public_id, ordered, counts=counts)
+    return ContributionResult(public_id, ordered, counts=counts, points=points)
+
+
+def _score(
+    hub: Hub,
+    conn: Connection,
+    principal: Principal,
+    accepted: list[Accepted],
+    contribution_id: int,
+    now: datetime,
+) -> float:
+    """Write the ledger rows of a contribution's first reports; re-evaluate the standing."""
+    at = to_micros(now)
+    rows = [
+        (
+            principal.org_id,
+            at,
+            "contribution",
+            a.score.centipoints,
+            a.score.reason,
+            a.verdict.shown.value,
+            a.verdict.true.value,
+            entry.key,
+            contribution_id,
+            None,
+            a.score.unit,
+            None,
+        )
+        for entry in accepted
+        if (a := entry.assessment) is not None and a.first_report
+    ]
+    if not rows:
+        return 0.0
+    ledger.add_rows(conn, hub, rows)
+    if hub.worlds.rule.enabled:
+        standing.refresh(hub, conn, org_id=principal.org_id, now=now)
+    return sum(int(row[3]) for row in rows) / 100  # type: ignore[call-overload]
 
 
 def _report_rows(
-    principal: Principal, accepted: list[Accepted], contribution_id: int, at: int
+    principal: Principal,
+    accepted: list[Accepted],
+    contribution_id: int,
+    at: int,
+    first_seen: Mapping[int, datetime] | None = None,
 ) -> tuple[list[tuple[object, ...]], list[dict[str, object]]]:
     rows: list[tuple[object, ...]] = []
     refreshed: list[dict[str, object]] = []
@@ -361,8 +434,10 @@ def _report_rows(
             fields = encoded[id(marking)] = _marking_fields(marking)
         obs = entry.item.observable
         head = (entry.key, principal.org_id, contribution_id, entry.scope_id, obs.type.value)
+        seen = first_seen.get(entry.item.index) if first_seen else None
+        valid_from = at if seen is None else min(to_micros(seen), at)
         # INSERT_COLUMNS order: ..., confidence, valid_from, valid_until, ..., created, updated
-        rows.append((*head, *fields[0], at, *fields[1], at, at))
+        rows.append((*head, *fields[0], valid_from, *fields[1], at, at))
     return rows, refreshed
 
 

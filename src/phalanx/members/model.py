@@ -16,6 +16,7 @@ class OrgKind(StrEnum):
     ISAC = "isac"
     GOVERNMENT = "government"
     LAW_ENFORCEMENT = "law_enforcement"
+    PUBLISHED = "published"  # a published source (alliance/feeds.py): public intelligence
 
 
 class Role(StrEnum):

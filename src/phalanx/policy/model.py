@@ -71,6 +71,9 @@ class World:
     agreements: Mapping[int, Agreement] = field(default_factory=dict)
     restricted: frozenset[int] = frozenset()  # organisations out of good standing
     version: int = 0
+    # The next moment ``restricted`` changes by the clock alone (a grace period ending, an
+    # override expiring); plans compiled from this world are recompiled then.
+    changes_at: datetime | None = None
 
     def in_community(self, org_id: int, community_ids: frozenset[int]) -> bool:
         """True when the organisation belongs to any of the communities."""

@@ -96,8 +96,10 @@ def _classify(viewer: Viewer, scope: Scope, world: World, now: datetime) -> _Key
 
 
 def _stable_until(world: World, now: datetime) -> datetime | None:
-    # An agreement starting, ending or being revoked later changes the plan then.
-    moments = [
+    # An agreement starting, ending or being revoked later changes the plan then, and so
+    # does a member's standing changing by the clock.
+    moments = [world.changes_at] if world.changes_at is not None and world.changes_at > now else []
+    moments += [
         moment
         for agreement in world.agreements.values()
         for moment in (agreement.valid_from, agreement.valid_until, agreement.revoked_at)

@@ -256,4 +256,57 @@ taxii_status = Table(
     Column("org_id", BigInteger, ForeignKey("organisations.id"), nullable=False),
     Column("created_at", Micros, nullable=False),
     Column("body", LargeBinary, nullable=False),  # the status resource as JSON
+# --- Alliance rules (issue 5, parts 1-4): published sources, the points ledger, standing ---
+
+# A published source is an organisation of kind "published" whose reports are TLP:CLEAR.
+published_sources = Table(
+    "published_sources",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("org_id", BigInteger, ForeignKey("organisations.id"), nullable=False),
+    Column("format", String(16), nullable=False),
+    Column("url", Text, nullable=True),
+    Column("refresh_hours", Integer, nullable=True),
+    Column("created_at", Micros, nullable=False),
+    Column("last_imported_at", Micros, nullable=True),
+    Column("last_digest", String(64), nullable=True),
+    Column("last_count", Integer, nullable=True),
+)
+
+# Every point is a row with its reason. ``true_class`` is the hub's real order (never shown
+# to members); ``shown_class`` is what the member was told; ``by_org_id`` (feedback) is
+# internal too: reasons never name another organisation.
+alliance_ledger = Table(
+    "alliance_ledger",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("org_id", BigInteger, ForeignKey("organisations.id"), nullable=False),
+    Column("at", Micros, nullable=False),
+    Column("kind", String(16), nullable=False),  # contribution | sighting | false-positive
+    Column("centipoints", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("shown_class", String(16), nullable=True),
+    Column("true_class", String(16), nullable=True),
+    Column("observable_id", BigInteger, nullable=True),
+    Column("contribution_id", BigInteger, nullable=True),
+    Column("report_id", BigInteger, nullable=True),
+    Column("credit_unit", Text, nullable=True),
+    Column("by_org_id", BigInteger, nullable=True),
+)
+Index("ix_alliance_ledger_org_id", alliance_ledger.c.org_id, alliance_ledger.c.id)
+Index("ix_alliance_ledger_org_unit", alliance_ledger.c.org_id, alliance_ledger.c.credit_unit)
+Index("ix_alliance_ledger_report_id", alliance_ledger.c.report_id)
+
+# The stored form of a standing: when access is (or will be) lost, and an admin override.
+alliance_standing = Table(
+    "alliance_standing",
+    metadata,
+    Column("org_id", BigInteger, ForeignKey("organisations.id"), primary_key=True),
+    Column("restricted_from", Micros, nullable=True),
+    Column("evaluated_at", Micros, nullable=False),
+    Column("override_status", String(16), nullable=True),
+    Column("override_reason", Text, nullable=True),
+    Column("override_at", Micros, nullable=True),
+    Column("override_until", Micros, nullable=True),
 )

@@ -2,20 +2,35 @@
 
 Every change to communities, memberships, agreements or standing bumps ``policy_version``
 in ``hub_meta`` in the same transaction, so every worker process sees it at once.
+
+Standing also changes by the clock (a grace period ends): the cache keeps each member's
+stored restriction moment and derives ``World.restricted`` for the moment asked, re-reading
+the stored moments when the earliest cached one arrives (alliance/standing.py bumps the
+version only when that lazy re-read would be too late).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import defaultdict
+from datetime import datetime
 
 import orjson
 from sqlalchemy import Connection, select, text
 
+from phalanx.alliance.tiers import Override, StandingRule, Status, next_change, restricted_at
 from phalanx.clock import from_micros
+from phalanx.clock import now as wall_clock
 from phalanx.observables.kinds import ObservableType
 from phalanx.policy.model import Agreement, World
-from phalanx.store.tables import agreements, community_members, hub_meta
+from phalanx.store.tables import (
+    agreements,
+    alliance_standing,
+    community_members,
+    hub_meta,
+    organisations,
+)
 
 _VERSION = "policy_version"
 
@@ -83,18 +98,76 @@ def agreement_from_row(row: object) -> Agreement:
     )
 
 
+Schedule = dict[int, tuple[datetime | None, Override | None]]
+
+
+def read_standings(conn: Connection, rule: StandingRule) -> Schedule:
+    """Each organisation's stored restriction moment and override.
+
+    An organisation without a stored standing has earned nothing yet: under an enabled rule
+    it loses access one grace period after it joined.
+    """
+    schedule: Schedule = {}
+    if rule.enabled:
+        for org_id, joined in conn.execute(select(organisations.c.id, organisations.c.created_at)):
+            schedule[org_id] = (from_micros(joined) + rule.grace, None)
+    for row in conn.execute(select(alliance_standing)):
+        m = row._mapping
+        moment = m["restricted_from"]
+        override = None
+        if m["override_status"]:
+            until = m["override_until"]
+            override = Override(
+                Status(m["override_status"]),
+                m["override_reason"] or "",
+                from_micros(m["override_at"]),
+                None if until is None else from_micros(until),
+            )
+        kept = from_micros(moment) if moment is not None and rule.enabled else None
+        schedule[m["org_id"]] = (kept, override)
+    return schedule
+
+
+def restricted_world(base: World, schedule: Schedule, now: datetime) -> World:
+    """``base`` with the organisations out of good standing at ``now`` and the next change."""
+    restricted = frozenset(
+        org for org, (moment, override) in schedule.items() if restricted_at(moment, override, now)
+    )
+    changes = [next_change(moment, override, now) for moment, override in schedule.values()]
+    upcoming = [c for c in changes if c is not None]
+    return dataclasses.replace(
+        base, restricted=base.restricted | restricted, changes_at=min(upcoming, default=None)
+    )
+
+
 class WorldCache:
     """The last World read, reused while the policy version stays the same."""
 
-    def __init__(self) -> None:
-        self._world = World(version=-1)
+    def __init__(self, rule: StandingRule | None = None) -> None:
+        self.rule = rule or StandingRule()
+        self._base = World(version=-1)
+        self._schedule: Schedule = {}
+        self._world = self._base
+        self._at: datetime | None = None  # the moment self._world was derived for
         self._lock = threading.Lock()
 
-    def get(self, conn: Connection) -> World:
-        """Return the current World, reading it again only when the version moved."""
+    def get(self, conn: Connection, now: datetime | None = None) -> World:
+        """Return the World at ``now``, reading the store again only when it may have moved."""
+        moment = now or wall_clock()
         version = policy_version(conn)
-        if version != self._world.version:
-            world = load(conn)
-            with self._lock:
-                self._world = world
-        return self._world
+        with self._lock:
+            base, schedule, world, at = self._base, self._schedule, self._world, self._at
+        if version != base.version:
+            base, schedule = load(conn), read_standings(conn, self.rule)
+        elif (
+            at is not None
+            and at <= moment
+            and (world.changes_at is None or moment < world.changes_at)
+        ):
+            return world
+        elif world.changes_at is not None and moment >= world.changes_at:
+            schedule = read_standings(conn, self.rule)
+        world = restricted_world(base, schedule, moment)
+        with self._lock:
+            self._base, self._schedule, self._world, self._at = base, schedule, world, moment
+        return world

@@ -1,0 +1,148 @@
+"""Novelty and points for a contribution's accepted items: the pipeline's alliance stage.
+
+Set-based: one query reads every earlier report of the batch's observables (their owners'
+kinds, scopes and labels), one reads which credit units the contributor was already credited
+for; visibility of each earlier report is decided in Python by the contributor's plan
+(``store.visibility.allows``, the twin of the SQL every read uses). Nothing here tells the
+contributor more than that plan allows: hidden reports change only the true class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, select
+
+from phalanx.alliance import ledger
+from phalanx.alliance.novelty import NO_PRIOR, Prior, Verdict, classify
+from phalanx.alliance.scoring import ItemContext, Score, credit_unit, score
+from phalanx.alliance.warninglist_files import load_index, public_suffixes
+from phalanx.alliance.warninglists import WarninglistIndex
+from phalanx.members.model import OrgKind
+from phalanx.policy.labels import decode_labels
+from phalanx.policy.plan import VisibilityPlan
+from phalanx.store.tables import organisations, reports
+from phalanx.store.visibility import allows
+
+if TYPE_CHECKING:
+    from phalanx.hub import Hub
+    from phalanx.ingest.items import PreparedItem
+
+CHUNK = 5_000
+
+
+# Not frozen: one per item on the ingest hot path.
+@dataclass(slots=True)
+class Assessment:
+    """One accepted item's novelty (shown and true) and its points."""
+
+    verdict: Verdict
+    score: Score
+    first_report: bool  # the contributor had not reported this observable before
+
+
+def warninglist_index(hub: Hub) -> WarninglistIndex:
+    """The hub's warninglist index (built once per process and configuration)."""
+    return load_index(hub.settings.warninglists, hub.settings.warninglists_dir)
+
+
+def assess(
+    hub: Hub,
+    conn: Connection,
+    *,
+    org_id: int,
+    plan: VisibilityPlan,
+    items: Mapping[int, PreparedItem],
+    existed: Sequence[int],
+) -> dict[int, Assessment]:
+    """Assess each first occurrence of an observable in a contribution (by observable key)."""
+    priors = _priors(conn, plan, org_id, existed)
+    index = warninglist_index(hub)
+    suffixes = public_suffixes()
+    units = {
+        key: credit_unit(i.observable.type, i.observable.value, suffixes)
+        for key, i in items.items()
+    }
+    credited = ledger.credited_units(conn, org_id, sorted(set(units.values())))
+    found: dict[int, Assessment] = {}
+    for key, item in items.items():
+        obs, marking = item.observable, item.marking
+        prior = priors.get(key, NO_PRIOR)
+        verdict = classify(prior, index.match(obs.type, obs.value))
+        unit = units[key]
+        context = ItemContext(
+            obs.type,
+            obs.value,
+            frozenset(marking.labels),
+            marking.confidence,
+            bool(marking.comment),
+        )
+        points = score(
+            context,
+            verdict,
+            unit=unit,
+            seen_labels=prior.visible_labels,
+            already_reported=prior.own,
+            credited_for=_describe(unit) if unit in credited else None,
+        )
+        if points.centipoints > 0:
+            credited.add(unit)
+        found[key] = Assessment(verdict, points, not prior.own)
+    return found
+
+
+def _priors(
+    conn: Connection, plan: VisibilityPlan, org_id: int, keys: Sequence[int]
+) -> dict[int, Prior]:
+    facts: dict[int, dict[str, object]] = {}
+    for start in range(0, len(keys), CHUNK):
+        query = (
+            select(
+                reports.c.observable_id,
+                reports.c.org_id,
+                reports.c.scope_id,
+                reports.c.kind,
+                reports.c.labels,
+                reports.c.embargo_until,
+                reports.c.victim_country,
+                reports.c.created_at,
+                reports.c.revoked_at,
+                organisations.c.kind.label("org_kind"),
+            )
+            .join(organisations, organisations.c.id == reports.c.org_id)
+            .where(
+                reports.c.observable_id.in_(keys[start : start + CHUNK]),
+                reports.c.revoked_at.is_(None),
+            )
+        )
+        for row in conn.execute(query):
+            m = row._mapping
+            fact = facts.setdefault(m["observable_id"], {"labels": set()})
+            if m["org_id"] == org_id:
+                fact["own"] = True
+            elif m["org_kind"] == OrgKind.PUBLISHED:
+                fact["published"] = True
+            else:
+                fact["others"] = True
+                if allows(plan, m):
+                    fact["others_visible"] = True
+                    fact["labels"].update(decode_labels(m["labels"]))  # type: ignore[union-attr]
+    return {
+        key: Prior(
+            published=bool(f.get("published")),
+            others=bool(f.get("others")),
+            others_visible=bool(f.get("others_visible")),
+            own=bool(f.get("own")),
+            visible_labels=frozenset(f["labels"]),  # type: ignore[arg-type]
+        )
+        for key, f in facts.items()
+    }
+
+
+@cache
+def _describe(unit: str) -> str:
+    kind, _, value = unit.partition(":")
+    return f"the {kind} {value}"

@@ -1,0 +1,243 @@
+"""The open points formula: every point explainable, nothing for old or benign news. PURE.
+
+For an accepted item, with ``base`` from its kind (a malware hash or a signature is worth
+more than a C2, a C2 more than a plain address, an address more than a URL):
+
+* ``novel``:         base x (1 + 0.25 x context), context = how many of malware family,
+                     ATT&CK ids, kill-chain role, confidence and description the item has;
+* ``corroborating``: base x 0.25 x new, new = how many of malware family, ATT&CK ids and
+                     kill-chain role the item adds to the earlier reports the contributor may
+                     see (0 without new context: confirming is not contributing);
+* ``published`` and ``benign``: 0.
+
+Anti-gaming: credit goes to a *credit unit*, not to a value. A domain and every URL on it share
+one unit (the registered domain), an IPv6 address shares one with its /64; a member is
+credited once per unit, so splitting one host into many URLs, or one item into many
+submissions, earns nothing more. Re-submitting a value the member already reported earns
+nothing, whatever context it adds.
+
+Feedback: each later independent sighting by another member adds 2 points to the report's
+contributor (at most 5 sighting members per report); a confirmed false positive takes back the
+points the report earned plus 5.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from phalanx.alliance.novelty import Novelty, Verdict
+from phalanx.observables.kinds import HASH_TYPES, RULE_TYPES, ObservableType
+
+CONTEXT_STEP = 0.25
+CORROBORATION_STEP = 0.25
+SIGHTING_BONUS = 2.0
+SIGHTING_MAX_ORGS = 5
+FALSE_POSITIVE_PENALTY = 5.0
+ROLES = frozenset({"c2", "compromised-site", "phishing", "payload", "exfiltration", "dropper"})
+CONTEXT = ("malware family", "ATT&CK ids", "kill-chain role", "confidence", "description")
+NEW_CONTEXT = CONTEXT[:3]
+
+_BASE: dict[str, tuple[float, str]] = {
+    "hash": (10.0, "malware hash"),
+    "signature": (10.0, "signature"),
+    "c2": (8.0, "C2"),
+    "address": (5.0, "address or domain"),
+    "url": (4.0, "URL"),
+    "email": (3.0, "email address"),
+    "asn": (2.0, "AS number"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ItemContext:
+    """The parts of an item the formula reads."""
+
+    kind: ObservableType
+    value: str
+    labels: frozenset[str] = frozenset()
+    confidence: int | None = None
+    description: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """Points for one item (in hundredths) and the reason, as a sentence."""
+
+    centipoints: int
+    reason: str
+    unit: str
+
+    @property
+    def points(self) -> float:
+        """The points as a number with two decimals."""
+        return self.centipoints / 100
+
+
+def base_points(kind: ObservableType, labels: frozenset[str]) -> tuple[float, str]:
+    """Base points of a kind (a network observable labelled ``c2`` counts as a C2)."""
+    if kind in HASH_TYPES:
+        return _BASE["hash"]
+    if kind in RULE_TYPES:
+        return _BASE["signature"]
+    if kind is ObservableType.ASN:
+        return _BASE["asn"]
+    if "c2" in labels:
+        return _BASE["c2"]
+    if kind is ObservableType.URL:
+        return _BASE["url"]
+    if kind is ObservableType.EMAIL:
+        return _BASE["email"]
+    return _BASE["address"]
+
+
+def context_of(item: ItemContext) -> tuple[str, ...]:
+    """Which context elements the item carries, in ``CONTEXT`` order."""
+    has = {
+        "malware family": any(label.startswith("malware:") for label in item.labels),
+        "ATT&CK ids": any(label.startswith("attack:") for label in item.labels),
+        "kill-chain role": bool(item.labels & ROLES)
+        or any(label.startswith("kill-chain:") for label in item.labels),
+        "confidence": item.confidence is not None,
+        "description": item.description,
+    }
+    return tuple(name for name in CONTEXT if has[name])
+
+
+def new_context(item: ItemContext, seen_labels: frozenset[str]) -> tuple[str, ...]:
+    """Context elements with at least one label none of the earlier visible reports had."""
+    fresh = frozenset(label for label in item.labels if label not in seen_labels)
+    present = context_of(ItemContext(item.kind, item.value, fresh))
+    return tuple(name for name in present if name in NEW_CONTEXT)
+
+
+def score(
+    item: ItemContext,
+    verdict: Verdict,
+    *,
+    unit: str,
+    seen_labels: frozenset[str] = frozenset(),
+    already_reported: bool = False,
+    credited_for: str | None = None,
+) -> Score:
+    """Points for one accepted item, from the class the contributor is shown.
+
+    ``already_reported``: the contributor reported this observable before; ``credited_for``:
+    the contributor was already credited for the item's unit (names the unit in the reason).
+    """
+    shown = verdict.shown
+    if shown is Novelty.BENIGN:
+        return Score(0, f"benign: on the warninglist {verdict.warninglist}", unit)
+    if shown is Novelty.PUBLISHED:
+        return Score(0, "published: already in a published source", unit)
+    if already_reported:
+        return Score(0, "resubmission: you reported this value before", unit)
+    if credited_for is not None:
+        return Score(0, f"no extra credit: you were already credited for {credited_for}", unit)
+    base, what = base_points(item.kind, item.labels)
+    if shown is Novelty.NOVEL:
+        context = context_of(item)
+        points = base * (1 + CONTEXT_STEP * len(context))
+        detail = ", ".join(context) if context else "no context"
+        reason = f"novel {what}: {base:g} x (1 + {CONTEXT_STEP:g} x {len(context)} [{detail}])"
+        return Score(round(points * 100), reason, unit)
+    fresh = new_context(item, seen_labels)
+    if not fresh:
+        return Score(0, f"corroborating {what} without new context", unit)
+    points = base * CORROBORATION_STEP * len(fresh)
+    reason = (
+        f"corroborating {what} with new context: {base:g} x {CORROBORATION_STEP:g} x "
+        f"{len(fresh)} [{', '.join(fresh)}]"
+    )
+    return Score(round(points * 100), reason, unit)
+
+
+def credit_unit(kind: ObservableType, value: str, suffixes: frozenset[str]) -> str:
+    """The unit a member is credited for once: registered domain, /64, or the value itself."""
+    if kind is ObservableType.DOMAIN:
+        return "domain:" + registered_domain(value, suffixes)
+    if kind is ObservableType.URL:
+        host = _url_host(value)
+        if host is None:
+            return "url:" + value
+        return credit_unit(_host_kind(host), host, suffixes)
+    if kind is ObservableType.IPV6:
+        network = ipaddress.ip_network(f"{value}/64", strict=False)
+        return f"ipv6:{network}"
+    return f"{kind.value}:{value}"
+
+
+def registered_domain(name: str, suffixes: frozenset[str]) -> str:
+    """The registrable part of a name: one label under its public suffix.
+
+    ``suffixes`` are multi-label public suffixes (``co.uk``, ``com.au``...); any other name
+    is registered one label under its top-level domain.
+    """
+    labels = name.rstrip(".").split(".")
+    for size in range(len(labels) - 1, 1, -1):
+        if ".".join(labels[-size:]) in suffixes:
+            return ".".join(labels[-size - 1 :])
+    return ".".join(labels[-2:])
+
+
+def describe() -> dict[str, object]:
+    """The formula as data (GET /api/v1/alliance/scoring)."""
+    return {
+        "base_points": {what: points for points, what in _BASE.values()},
+        "base_rules": [
+            "md5/sha1/sha256/sha512: malware hash",
+            "yara/suricata/sigma/stix-pattern: signature",
+            "a network observable labelled c2: C2",
+            "ipv4/ipv6/cidr/domain: address or domain",
+            "url: URL",
+            "email: email address",
+            "asn: AS number",
+        ],
+        "novel": f"base x (1 + {CONTEXT_STEP} x number of context elements present)",
+        "context_elements": list(CONTEXT),
+        "kill_chain_roles": [*sorted(ROLES), "kill-chain:<phase>"],
+        "corroborating": (
+            f"base x {CORROBORATION_STEP} x number of new context elements "
+            f"({', '.join(NEW_CONTEXT)}) not in earlier reports you may see; 0 without"
+        ),
+        "published": 0,
+        "benign": 0,
+        "resubmission": 0,
+        "credit_units": [
+            "domain and URL: the registered domain (every URL of one host earns once)",
+            "ipv6: the /64",
+            "anything else: the value",
+        ],
+        "sighting_bonus": {
+            "points": SIGHTING_BONUS,
+            "per": "independent sighting member",
+            "max_members_per_report": SIGHTING_MAX_ORGS,
+        },
+        "false_positive": f"minus the report's points, minus {FALSE_POSITIVE_PENALTY:g}",
+        "hidden_reports": (
+            "an item reported before only under markings you may not see is scored as novel"
+        ),
+    }
+
+
+def _url_host(url: str) -> str | None:
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return host.rstrip(".") if host else None
+
+
+def _host_kind(host: str) -> ObservableType:
+    try:
+        version = ipaddress.ip_address(host).version
+    except ValueError:
+        return ObservableType.DOMAIN
+    return ObservableType.IPV4 if version == 4 else ObservableType.IPV6
+
+
+def sum_points(scores: Iterable[Score]) -> float:
+    """Total points of several scores."""
+    return sum(s.centipoints for s in scores) / 100
