@@ -11,7 +11,17 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from phalanx import __version__
-from phalanx.api import audit, contributions, errors, export, members, observables, sharing
+from phalanx.api import (
+    audit,
+    channels,
+    contributions,
+    deployment,
+    errors,
+    export,
+    members,
+    observables,
+    sharing,
+)
 from phalanx.api.deps import KeyToucher
 from phalanx.hub import Hub
 from phalanx.runtime import tune_for_serving
@@ -48,7 +58,16 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     app.state.hub = hub
     app.state.key_toucher = KeyToucher()
     errors.install(app)
-    for module in (members, contributions, observables, export, audit, sharing):
+    for module in (
+        members,
+        contributions,
+        observables,
+        export,
+        audit,
+        sharing,
+        channels,
+        deployment,
+    ):
         app.include_router(module.router)
     app.middleware("http")(_request_id)
     app.add_api_route("/healthz", _health, methods=["GET"], include_in_schema=False)

@@ -1,0 +1,305 @@
+"""Channel feeds: current versions from what the owner may see, deltas, and the fetch audit.
+
+**What a channel holds.** The reports the channel's organisation may see, read through the
+same visibility SQL as every other read (``store/reports.iter_visible`` with the
+organisation's plan, purpose ``network-defense``, never as a hub admin), merged per
+observable (``model.merge_duplicates``: the most careful reading), marked benign by the
+hub's :class:`~phalanx.channels.benign.BenignIndex`, filtered by the channel's filter and the
+format's deployment rule, and collected into the format's items.
+
+**How versions advance.** The content is recomputed when a feed is asked for and the last
+computation is older than ``channel_refresh_seconds``, or the policy world, the scopes, the
+set of reports (newest id, count) or the viewer's plan changed since. A new version is minted
+exactly when the *item set* differs from the latest version's (compared by digest); it is
+stored with its change log (items added and removed), so ``?since=V`` is the net change
+from V to the latest version, and applying it to V's items assembles the latest feed byte
+for byte. Version 0 is the empty set: ``?since=0`` lists every item.
+
+**Identifiers of a version.** ``etag`` (strong, RFC 9110 §8.8.3) and ``content_digest``
+(``sha256:<hex>`` of the body) are computed once, when the version is minted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import Connection
+
+from phalanx.audit.record import record
+from phalanx.channels import delta as channel_delta
+from phalanx.channels.benign import RESERVED, BenignIndex
+from phalanx.channels.definition import Channel
+from phalanx.channels.formats import registry
+from phalanx.channels.formats.base import ChannelFormat, etag
+from phalanx.channels.model import DeliveryEntry, merge_duplicates
+from phalanx.channels.receipts import content_digest
+from phalanx.clock import format_timestamp, from_micros, to_micros
+from phalanx.errors import InvalidInput
+from phalanx.hub import Hub
+from phalanx.members.model import Principal
+from phalanx.members.service import get_org_by_id
+from phalanx.observables.kinds import ObservableType
+from phalanx.policy.labels import decode_labels
+from phalanx.policy.markings import PAP, TLP
+from phalanx.policy.model import Viewer
+from phalanx.store import channels as channel_store
+from phalanx.store import reports as report_store
+from phalanx.store.channels import Version
+from phalanx.store.reports import ReportFilter
+
+PURPOSE = "network-defense"  # what a deployment channel is for
+
+
+@dataclass(frozen=True, slots=True)
+class Current:
+    """The latest version of a channel, with its body when it was at hand."""
+
+    version: Version
+    content: bytes | None = None
+
+
+class FeedCache:
+    """The bodies of recent versions, so a poll of an unchanged feed costs no rebuild."""
+
+    def __init__(self, max_bytes: int = 256 * 1024 * 1024) -> None:
+        self._bodies: OrderedDict[tuple[int, int, str], bytes] = OrderedDict()
+        self._size = 0
+        self._max = max_bytes
+        self._lock = threading.Lock()
+
+    def get(self, version: Version) -> bytes | None:
+        """The cached body of a version, or None."""
+        key = (version.channel_id, version.version, version.content_digest)
+        with self._lock:
+            body = self._bodies.get(key)
+            if body is not None:
+                self._bodies.move_to_end(key)
+            return body
+
+    def put(self, version: Version, body: bytes) -> None:
+        """Remember a body, evicting the least recently used beyond the size limit."""
+        if len(body) > self._max:
+            return
+        key = (version.channel_id, version.version, version.content_digest)
+        with self._lock:
+            if key in self._bodies:
+                return
+            self._bodies[key] = body
+            self._size += len(body)
+            while self._size > self._max:
+                _, dropped = self._bodies.popitem(last=False)
+                self._size -= len(dropped)
+
+
+def channel_viewer(conn: Connection, channel: Channel) -> Viewer:
+    """The policy viewer a channel renders for: its organisation, never a hub admin."""
+    org = get_org_by_id(conn, channel.org_id)
+    return Viewer(org_id=org.id, country=org.country, purpose=PURPOSE)
+
+
+def delivery_entries(
+    rows: Iterable[list[dict[str, object]]], benign: BenignIndex
+) -> Iterator[DeliveryEntry]:
+    """Entries from visible report rows (batches ordered by observable), one per report."""
+    for batch in rows:
+        for row in batch:
+            kind = ObservableType(str(row["obs_type"]))
+            value = str(row["obs_value"])
+            confidence = row["confidence"]
+            yield DeliveryEntry(
+                type=kind,
+                value=value,
+                labels=tuple(sorted(decode_labels(str(row["labels"])))),
+                confidence=None if confidence is None else int(str(confidence)),
+                tlp=TLP(str(row["tlp"])),
+                pap=PAP(str(row["pap"])),
+                report_ref=f"report-{row['id']}",
+                first_seen=from_micros(int(str(row["created_at"]))),
+                benign=benign.reason(kind, value) is not None,
+            )
+
+
+def compute_items(
+    hub: Hub, conn: Connection, channel: Channel, benign: BenignIndex
+) -> frozenset[str]:
+    """The channel's item set now, from the reports its organisation may see."""
+    spec = registry.get(channel.format)
+    plan = hub.plan(conn, channel_viewer(conn, channel))
+    kinds = spec.kinds if channel.filter.kinds is None else spec.kinds & channel.filter.kinds
+    filters = ReportFilter(type=next(iter(kinds)).value) if len(kinds) == 1 else ReportFilter()
+    rows = report_store.iter_visible(conn, plan, filters, batch=20_000, by_observable=True)
+    entries = list(merged(e for e in delivery_entries(rows, benign) if e.type in kinds))
+    selected = spec.select(entries, channel.filter)
+    return spec.collect(selected, channel_name=channel.name).items
+
+
+def merged(entries: Iterable[DeliveryEntry]) -> Iterator[DeliveryEntry]:
+    """One entry per observable from entries that arrive grouped by observable."""
+    for _, group in groupby(entries, key=lambda entry: (entry.type, entry.value)):
+        run = list(group)
+        yield run[0] if len(run) == 1 else merge_duplicates(run)[0]
+
+
+def items_digest(items: Iterable[str]) -> str:
+    """A digest of an item set (order-free: the items are sorted first)."""
+    digest = hashlib.sha256()
+    for item in sorted(items):
+        digest.update(item.encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def store_mark(hub: Hub, conn: Connection, channel: Channel) -> str:
+    """What the store looked like for this channel: any change means recompute now."""
+    world = hub.world(conn)
+    scopes = hub.scopes.all(conn)
+    plan = hub.plan(conn, channel_viewer(conn, channel))
+    top, count = channel_store.store_mark(conn)
+    until = "" if plan.stable_until is None else str(to_micros(plan.stable_until))
+    return f"{world.version}/{len(scopes)}/{top}/{count}/{until}"
+
+
+def current(
+    hub: Hub,
+    channel: Channel,
+    *,
+    benign: BenignIndex = RESERVED,
+    cache: FeedCache | None = None,
+    force: bool = False,
+) -> Current:
+    """The latest version of the channel, minting a new one when its content changed."""
+    now = hub.clock()
+    refresh = timedelta(seconds=hub.settings.channel_refresh_seconds)
+    with hub.db.read() as conn:
+        latest = channel_store.latest_version(conn, channel.id)
+        checked = channel_store.checked(conn, channel.id)
+        mark = store_mark(hub, conn, channel)
+        fresh = (
+            latest is not None
+            and checked.at is not None
+            and checked.mark == mark
+            and now - checked.at < refresh
+        )
+        if fresh and not force and latest is not None:
+            return Current(latest)
+        items = compute_items(hub, conn, channel, benign)
+    found = mint(hub, channel, items, mark=mark, now=now)
+    if cache is not None and found.content is not None:
+        cache.put(found.version, found.content)
+    return found
+
+
+def mint(hub: Hub, channel: Channel, items: frozenset[str], *, mark: str, now: datetime) -> Current:
+    """Store ``items`` as a new version unless the latest version already holds them."""
+    spec = registry.get(channel.format)
+    digest = items_digest(items)
+    with hub.db.transaction() as conn:
+        channel_store.lock(conn, hub.db, channel.id)
+        latest = channel_store.latest_version(conn, channel.id)
+        channel_store.mark_checked(conn, channel.id, at=now, mark=mark)
+        if latest is not None and latest.items_digest == digest:
+            return Current(latest, _assemble(spec, channel, items, latest))
+        previous = channel_store.current_items(conn, channel.id)
+        keyed = {channel_store.item_key(item): item for item in items}
+        added = {key: item for key, item in keyed.items() if key not in previous}
+        removed = {key: item for key, item in previous.items() if key not in keyed}
+        number = 1 if latest is None else latest.version + 1
+        moment = from_micros(to_micros(now))
+        content = spec.assemble(items, channel_name=channel.name, version=number, generated=moment)
+        version = Version(
+            channel_id=channel.id,
+            version=number,
+            items_digest=digest,
+            content_digest=content_digest(content),
+            etag=etag(content),
+            item_count=len(items),
+            added=len(added),
+            removed=len(removed),
+            created_at=moment,
+        )
+        channel_store.add_version(conn, hub.db, version, added=added, removed=removed)
+    return Current(version, content)
+
+
+def _assemble(spec: ChannelFormat, channel: Channel, items: Iterable[str], at: Version) -> bytes:
+    return spec.assemble(
+        items, channel_name=channel.name, version=at.version, generated=at.created_at
+    )
+
+
+def body_of(hub: Hub, channel: Channel, found: Current, cache: FeedCache | None) -> Current:
+    """The latest version with its body (from the cache, or assembled from stored items)."""
+    if found.content is not None:
+        return found
+    body = cache.get(found.version) if cache is not None else None
+    if body is not None:
+        return Current(found.version, body)
+    with hub.db.read() as conn:
+        latest = channel_store.latest_version(conn, channel.id)
+        items = channel_store.current_items(conn, channel.id).values()
+    assert latest is not None  # a channel that had a version keeps it
+    body = _assemble(registry.get(channel.format), channel, items, latest)
+    if cache is not None:
+        cache.put(latest, body)
+    return Current(latest, body)
+
+
+def parse_since(text: str | None) -> int | None:
+    """The ``since`` query parameter as a version number; raise InvalidInput if malformed."""
+    if text is None:
+        return None
+    if not text.strip().isdigit():
+        raise InvalidInput("must be a version number (0 for everything)", field="since")
+    return int(text.strip())
+
+
+def delta_document(hub: Hub, channel: Channel, version: Version, since: int) -> dict[str, Any]:
+    """The net change from version ``since`` to ``version`` (see the module docstring)."""
+    if since > version.version:
+        raise InvalidInput(
+            f"channel {channel.id} has no version {since}; its latest version is {version.version}",
+            field="since",
+        )
+    with hub.db.read() as conn:
+        rows = channel_store.changes_after(conn, channel.id, since, until=version.version)
+        change = channel_delta.compact_changes(rows, since)
+    return {
+        "channel": channel.id,
+        "format": channel.format,
+        "from": since,
+        "to": version.version,
+        "digest": version.content_digest,
+        "etag": version.etag,
+        "generated": format_timestamp(version.created_at),
+        "added": sorted(change.added),
+        "removed": sorted(change.removed),
+    }
+
+
+def audit_fetch(
+    hub: Hub, caller: Principal, channel: Channel, version: Version, *, mode: str, since: int | None
+) -> None:
+    """Record a feed fetch in the audit chain."""
+    with hub.db.transaction() as conn:
+        record(
+            conn,
+            hub.db,
+            action="channel.fetch",
+            at=to_micros(hub.clock()),
+            actor_org_id=caller.org_id,
+            actor=caller.key_id,
+            subject=f"channel:{channel.id}",
+            details={
+                "version": version.version,
+                "mode": mode,
+                "since": since,
+                "format": channel.format,
+            },
+        )
