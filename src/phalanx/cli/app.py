@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from phalanx.cli import admin, members, sharing, submit
+from phalanx.cli import admin, channels, members, sharing, submit
 
 app = typer.Typer(
     name="phalanx",
@@ -21,6 +21,10 @@ app.add_typer(sharing.community_app, name="community")
 app.add_typer(sharing.agreement_app, name="agreement")
 app.add_typer(sharing.retention_app, name="retention")
 app.add_typer(sharing.policy_app, name="policy")
+app.add_typer(channels.channel_app, name="channel")
+app.add_typer(channels.key_app, name="deploy-key")
+app.add_typer(channels.receipt_app, name="receipt")
+app.command("compliance")(channels.compliance)
 app.command("submit")(submit.submit)
 app.command("normalize")(admin.normalize_values)
 app.command("serve")(admin.serve)
