@@ -103,14 +103,19 @@ def filter_from_json(document: Mapping[str, Any]) -> ChannelFilter:
         expanded = None if kinds is None else expand_kinds(kinds)
     except ValueError as error:
         raise InvalidInput(str(error), field="filter.kinds") from None
-    return ChannelFilter(
-        kinds=expanded,
-        labels=None if labels is None else frozenset(labels),
-        min_confidence=_confidence(document.get("min_confidence")),
-        max_tlp=_tlp(document.get("max_tlp")),
-        exclude_pap_red=_flag(document, "exclude_pap_red"),
-        exclude_benign=_flag(document, "exclude_benign"),
-    )
+    try:
+        return ChannelFilter(
+            kinds=expanded,
+            labels=None if labels is None else frozenset(labels),
+            min_confidence=_confidence(document.get("min_confidence")),
+            max_tlp=_tlp(document.get("max_tlp")),
+            exclude_pap_red=_flag(document, "exclude_pap_red"),
+            exclude_benign=_flag(document, "exclude_benign"),
+        )
+    except InvalidInput as error:
+        if error.field is None or error.field.startswith("filter."):
+            raise
+        raise InvalidInput(error.reason, field=f"filter.{error.field}") from None
 
 
 def filter_to_json(channel_filter: ChannelFilter) -> dict[str, Any]:
