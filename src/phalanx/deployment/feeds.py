@@ -9,11 +9,12 @@ format's deployment rule, and collected into the format's items.
 
 **How versions advance.** The content is recomputed when a feed is asked for and the last
 computation is older than ``channel_refresh_seconds``, or the policy world, the scopes, the
-set of reports (newest id, count) or the viewer's plan changed since. A new version is minted
-exactly when the *item set* differs from the latest version's (compared by digest); it is
-stored with its change log (items added and removed), so ``?since=V`` is the net change
-from V to the latest version, and applying it to V's items assembles the latest feed byte
-for byte. Version 0 is the empty set: ``?since=0`` lists every item.
+newest report or the viewer's plan changed since (re-reports, purges and time-driven
+changes such as retention wait for the interval; ``phalanx channel refresh`` forces it).
+A new version is minted exactly when the *item set* differs from the latest version's
+(compared by digest); it is stored with its change log (items added and removed), so
+``?since=V`` is the net change from V to the latest version, and applying it to V's items
+assembles the latest feed byte for byte. Version 0 is the empty set: ``?since=0`` lists every item.
 
 **Identifiers of a version.** ``etag`` (strong, RFC 9110 §8.8.3) and ``content_digest``
 (``sha256:<hex>`` of the body) are computed once, when the version is minted.
@@ -24,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import groupby
@@ -50,9 +51,7 @@ from phalanx.policy.labels import decode_labels
 from phalanx.policy.markings import PAP, TLP
 from phalanx.policy.model import Viewer
 from phalanx.store import channels as channel_store
-from phalanx.store import reports as report_store
 from phalanx.store.channels import Version
-from phalanx.store.reports import ReportFilter
 
 PURPOSE = "network-defense"  # what a deployment channel is for
 
@@ -104,26 +103,36 @@ def channel_viewer(conn: Connection, channel: Channel) -> Viewer:
     return Viewer(org_id=org.id, country=org.country, purpose=PURPOSE)
 
 
-def delivery_entries(
-    rows: Iterable[list[dict[str, object]]], benign: BenignIndex
-) -> Iterator[DeliveryEntry]:
-    """Entries from visible report rows (batches ordered by observable), one per report."""
-    for batch in rows:
-        for row in batch:
-            kind = ObservableType(str(row["obs_type"]))
-            value = str(row["obs_value"])
-            confidence = row["confidence"]
-            yield DeliveryEntry(
-                type=kind,
-                value=value,
-                labels=tuple(sorted(decode_labels(str(row["labels"])))),
-                confidence=None if confidence is None else int(str(confidence)),
-                tlp=TLP(str(row["tlp"])),
-                pap=PAP(str(row["pap"])),
-                report_ref=f"report-{row['id']}",
-                first_seen=from_micros(int(str(row["created_at"]))),
-                benign=benign.reason(kind, value) is not None,
-            )
+def delivery_entries(rows: Iterable[Sequence[Any]], benign: BenignIndex) -> Iterator[DeliveryEntry]:
+    """Entries from ``deliverable_rows`` tuples, one per report (same order).
+
+    A million rows pass through here, so parsed labels, markings and times are memoised:
+    most reports share them.
+    """
+    kinds = {kind.value: kind for kind in ObservableType}
+    tlps = {tlp.value: tlp for tlp in TLP}
+    paps = {pap.value: pap for pap in PAP}
+    labels: dict[str, tuple[str, ...]] = {}
+    times: dict[int, datetime] = {}
+    for kind_name, value, encoded, confidence, tlp, pap, created, report_id in rows:
+        kind = kinds[kind_name]
+        found_labels = labels.get(encoded)
+        if found_labels is None:
+            found_labels = labels[encoded] = tuple(sorted(decode_labels(encoded)))
+        first_seen = times.get(created)
+        if first_seen is None:
+            first_seen = times[created] = from_micros(created)
+        yield DeliveryEntry(
+            kind,
+            value,
+            found_labels,
+            confidence,
+            tlps[tlp],
+            paps[pap],
+            f"report-{report_id}",
+            first_seen,
+            benign.reason(kind, value) is not None,
+        )
 
 
 def compute_items(
@@ -133,9 +142,9 @@ def compute_items(
     spec = registry.get(channel.format)
     plan = hub.plan(conn, channel_viewer(conn, channel))
     kinds = spec.kinds if channel.filter.kinds is None else spec.kinds & channel.filter.kinds
-    filters = ReportFilter(type=next(iter(kinds)).value) if len(kinds) == 1 else ReportFilter()
-    rows = report_store.iter_visible(conn, plan, filters, batch=20_000, by_observable=True)
-    entries = list(merged(e for e in delivery_entries(rows, benign) if e.type in kinds))
+    wanted = None if kinds == frozenset(ObservableType) else [kind.value for kind in kinds]
+    rows = channel_store.deliverable_rows(conn, plan, wanted)
+    entries = list(merged(delivery_entries(rows, benign)))
     selected = spec.select(entries, channel.filter)
     return spec.collect(selected, channel_name=channel.name).items
 
@@ -161,9 +170,9 @@ def store_mark(hub: Hub, conn: Connection, channel: Channel) -> str:
     world = hub.world(conn)
     scopes = hub.scopes.all(conn)
     plan = hub.plan(conn, channel_viewer(conn, channel))
-    top, count = channel_store.store_mark(conn)
+    top = channel_store.store_mark(conn)
     until = "" if plan.stable_until is None else str(to_micros(plan.stable_until))
-    return f"{world.version}/{len(scopes)}/{top}/{count}/{until}"
+    return f"{world.version}/{len(scopes)}/{top}/{until}"
 
 
 def current(
@@ -206,13 +215,12 @@ def mint(hub: Hub, channel: Channel, items: frozenset[str], *, mark: str, now: d
         channel_store.mark_checked(conn, channel.id, at=now, mark=mark)
         if latest is not None and latest.items_digest == digest:
             return Current(latest, _assemble(spec, channel, items, latest))
-        previous = channel_store.current_items(conn, channel.id)
-        keyed = {channel_store.item_key(item): item for item in items}
-        added = {key: item for key, item in keyed.items() if key not in previous}
-        removed = {key: item for key, item in previous.items() if key not in keyed}
+        stored = channel_store.current_items(conn, channel.id)
+        previous = frozenset(stored[1]) if stored is not None else frozenset()
         number = 1 if latest is None else latest.version + 1
         moment = from_micros(to_micros(now))
         content = spec.assemble(items, channel_name=channel.name, version=number, generated=moment)
+        added, removed = items - previous, previous - items
         version = Version(
             channel_id=channel.id,
             version=number,
@@ -224,7 +232,7 @@ def mint(hub: Hub, channel: Channel, items: frozenset[str], *, mark: str, now: d
             removed=len(removed),
             created_at=moment,
         )
-        channel_store.add_version(conn, hub.db, version, added=added, removed=removed)
+        channel_store.add_version(conn, hub.db, version, items=items, added=added, removed=removed)
     return Current(version, content)
 
 
@@ -242,9 +250,9 @@ def body_of(hub: Hub, channel: Channel, found: Current, cache: FeedCache | None)
     if body is not None:
         return Current(found.version, body)
     with hub.db.read() as conn:
-        latest = channel_store.latest_version(conn, channel.id)
-        items = channel_store.current_items(conn, channel.id).values()
-    assert latest is not None  # a channel that had a version keeps it
+        stored = channel_store.current_items(conn, channel.id)
+    assert stored is not None  # a channel that had a version keeps it
+    latest, items = stored
     body = _assemble(registry.get(channel.format), channel, items, latest)
     if cache is not None:
         cache.put(latest, body)
@@ -268,8 +276,14 @@ def delta_document(hub: Hub, channel: Channel, version: Version, since: int) -> 
             field="since",
         )
     with hub.db.read() as conn:
-        rows = channel_store.changes_after(conn, channel.id, since, until=version.version)
-        change = channel_delta.compact_changes(rows, since)
+        if since == 0:  # everything: the latest item set, whole
+            stored = channel_store.current_items(conn, channel.id)
+            assert stored is not None
+            version, items = stored
+            change = channel_delta.Delta(frozenset(items), frozenset())
+        else:
+            rows = channel_store.changes_after(conn, channel.id, since, until=version.version)
+            change = channel_delta.compact_changes(rows, since)
     return {
         "channel": channel.id,
         "format": channel.format,

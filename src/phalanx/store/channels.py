@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, select, update
 
 from phalanx.channels.definition import Channel, filter_from_json, filter_to_json
 from phalanx.channels.model import ChannelFilter
 from phalanx.clock import from_micros, to_micros
 from phalanx.errors import NotFound
+from phalanx.policy.plan import VisibilityPlan
 from phalanx.store.db import Database
 from phalanx.store.tables import (
     channel_changes,
-    channel_items,
     channel_versions,
     channels,
+    observables,
     organisations,
     reports,
 )
+from phalanx.store.visibility import visible
 
 CHUNK = 5_000
 
@@ -134,7 +138,6 @@ def delete_channel(conn: Connection, channel_id: int, *, now: datetime) -> None:
     conn.execute(
         update(channels).where(channels.c.id == channel_id).values(deleted_at=to_micros(now))
     )
-    conn.execute(delete(channel_items).where(channel_items.c.channel_id == channel_id))
 
 
 def _select():  # type: ignore[no-untyped-def]
@@ -184,7 +187,7 @@ def lock(conn: Connection, db: Database, channel_id: int) -> None:
 def latest_version(conn: Connection, channel_id: int) -> Version | None:
     """The newest version of a channel, or None before the first."""
     row = conn.execute(
-        select(channel_versions)
+        select(*_VERSION_COLUMNS)
         .where(channel_versions.c.channel_id == channel_id)
         .order_by(channel_versions.c.version.desc())
         .limit(1)
@@ -195,7 +198,7 @@ def latest_version(conn: Connection, channel_id: int) -> Version | None:
 def find_version(conn: Connection, channel_id: int, version: int) -> Version | None:
     """One version of a channel, or None."""
     row = conn.execute(
-        select(channel_versions).where(
+        select(*_VERSION_COLUMNS).where(
             channel_versions.c.channel_id == channel_id, channel_versions.c.version == version
         )
     ).first()
@@ -208,11 +211,14 @@ def versions_of(conn: Connection, channel_ids: Iterable[int]) -> list[Version]:
     if not ids:
         return []
     query = (
-        select(channel_versions)
+        select(*_VERSION_COLUMNS)
         .where(channel_versions.c.channel_id.in_(ids))
         .order_by(channel_versions.c.channel_id, channel_versions.c.version)
     )
     return [_version(row._mapping) for row in conn.execute(query)]
+
+
+_VERSION_COLUMNS = tuple(c for c in channel_versions.c if c.name != "item_set")
 
 
 def _version(row: Mapping[str, object]) -> Version:
@@ -229,14 +235,27 @@ def _version(row: Mapping[str, object]) -> Version:
     )
 
 
-def current_items(conn: Connection, channel_id: int) -> dict[str, str]:
-    """The channel's current item set, by item key."""
-    rows = conn.execute(
-        select(channel_items.c.item_key, channel_items.c.item).where(
-            channel_items.c.channel_id == channel_id
-        )
-    )
-    return {key: item for key, item in rows}
+def current_items(conn: Connection, channel_id: int) -> tuple[Version, list[str]] | None:
+    """The latest version and its whole item set, or None before the first version."""
+    row = conn.execute(
+        select(*_VERSION_COLUMNS, channel_versions.c.item_set)
+        .where(channel_versions.c.channel_id == channel_id)
+        .order_by(channel_versions.c.version.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return _version(row._mapping), unpack_items(row.item_set)
+
+
+def pack_items(items: Iterable[str]) -> bytes:
+    """An item set as stored: the sorted items as a JSON list, zlib-compressed (fast level)."""
+    return zlib.compress(orjson.dumps(sorted(items)), 1)
+
+
+def unpack_items(blob: bytes | None) -> list[str]:
+    """The items of :func:`pack_items` (an empty list for a version without its set)."""
+    return [] if blob is None else list(orjson.loads(zlib.decompress(blob)))
 
 
 def add_version(
@@ -244,27 +263,28 @@ def add_version(
     db: Database,
     version: Version,
     *,
-    added: Mapping[str, str],
-    removed: Mapping[str, str],
+    items: Iterable[str],
+    added: Iterable[str],
+    removed: Iterable[str],
 ) -> None:
-    """Store a new version: its row, its change-log rows and the new current item set."""
-    conn.execute(insert(channel_versions).values(**_version_row(version)))
+    """Store a new version with its item set, and its change-log rows (version 2 on)."""
     cid, number = version.channel_id, version.version
-    log = [(cid, number, key, item, False) for key, item in sorted(removed.items())]
-    log += [(cid, number, key, item, True) for key, item in sorted(added.items())]
+    conn.execute(
+        update(channel_versions)
+        .where(channel_versions.c.channel_id == cid, channel_versions.c.item_set.is_not(None))
+        .values(item_set=None)
+    )
+    conn.execute(
+        insert(channel_versions).values(**_version_row(version), item_set=pack_items(items))
+    )
+    if number == 1:  # its additions are the whole set, which ``?since=0`` reads from ``item_set``
+        return
+    log = [(cid, number, item_key(item), item, False) for item in removed]
+    log += [(cid, number, item_key(item), item, True) for item in added]
+    log.sort(key=lambda row: row[2])
     db.bulk_insert(
         conn, "channel_changes", ("channel_id", "version", "item_key", "item", "added"), log
     )
-    keys = sorted(removed)
-    for start in range(0, len(keys), CHUNK):
-        conn.execute(
-            delete(channel_items).where(
-                channel_items.c.channel_id == cid,
-                channel_items.c.item_key.in_(keys[start : start + CHUNK]),
-            )
-        )
-    rows = [(cid, key, item) for key, item in sorted(added.items())]
-    db.bulk_insert(conn, "channel_items", ("channel_id", "item_key", "item"), rows)
 
 
 def _version_row(version: Version) -> dict[str, object]:
@@ -298,15 +318,10 @@ def changes_after(
         yield int(version), item, bool(added)
 
 
-def store_mark(conn: Connection) -> tuple[int, int]:
-    """The newest report id and the report count: new or purged reports change them."""
-    top, count = conn.execute(
-        select(
-            select(func.max(reports.c.id)).scalar_subquery(),
-            select(func.count()).select_from(reports).scalar_subquery(),
-        )
-    ).one()
-    return int(top or 0), int(count or 0)
+def store_mark(conn: Connection) -> int:
+    """The newest report id: a new report changes it (read from the b-tree at once)."""
+    top = conn.execute(select(func.max(reports.c.id))).scalar()
+    return int(top or 0)
 
 
 def every_channel(
@@ -320,3 +335,43 @@ def every_channel(
         (int(cid), int(org), str(name), deleted is None)
         for cid, org, name, deleted in conn.execute(query.order_by(channels.c.id))
     ]
+
+
+def deliverable_rows(
+    conn: Connection, plan: VisibilityPlan, kinds: Iterable[str] | None
+) -> Iterator[Sequence[Any]]:
+    """The visible live reports of these kinds, grouped by observable, as light tuples.
+
+    (type, value, labels, confidence, tlp, pap, created_at, report id) — the columns a feed
+    needs, under the very condition every read path filters with (``visibility.visible``).
+    """
+    query = (
+        select(
+            observables.c.type,
+            observables.c.value,
+            reports.c.labels,
+            reports.c.confidence,
+            reports.c.tlp,
+            reports.c.pap,
+            reports.c.created_at,
+            reports.c.id,
+        )
+        .join(observables, observables.c.id == reports.c.observable_id)
+        .where(visible(plan))
+        .order_by(reports.c.observable_id, reports.c.id)
+    )
+    if kinds is not None:
+        query = query.where(reports.c.kind.in_(sorted(kinds)))
+    # The DB-API cursor straight: SQLAlchemy's row objects cost more than the query itself
+    # for a million rows, and plain tuples are all a feed needs.
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params: Any = compiled.params
+    if compiled.positiontup is not None:
+        params = tuple(compiled.params[name] for name in compiled.positiontup)
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        while rows := cursor.fetchmany(CHUNK):
+            yield from rows
+    finally:
+        cursor.close()

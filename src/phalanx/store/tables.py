@@ -205,9 +205,11 @@ agreements = Table(
 )
 
 # Deployment channels, their versions, signed deployment receipts (issue 5, parts 5-7).
-# A channel's current item set is kept whole (channel_items) so that a new version is a diff
-# against it; channel_changes is the append-only log that ``?since=`` deltas are built from.
-# Items are keyed by a digest: rule bodies are too long for a B-tree key on PostgreSQL.
+# The latest version keeps its whole item set (``item_set``: zlib-compressed JSON list), so a new
+# version is a diff against it and the latest body can be rebuilt; channel_changes is the
+# append-only log that ``?since=`` deltas are built from (from version 2 on: version 1's
+# additions are the whole first set). Log rows are keyed by an item digest: rule bodies are
+# too long for a B-tree key on PostgreSQL.
 channels = Table(
     "channels",
     metadata,
@@ -236,14 +238,7 @@ channel_versions = Table(
     Column("added", Integer, nullable=False),
     Column("removed", Integer, nullable=False),
     Column("created_at", Micros, nullable=False),
-)
-
-channel_items = Table(
-    "channel_items",
-    metadata,
-    Column("channel_id", BigInteger, ForeignKey("channels.id"), primary_key=True),
-    Column("item_key", String(32), primary_key=True),
-    Column("item", Text, nullable=False),
+    Column("item_set", LargeBinary, nullable=True),  # kept on the latest version only
 )
 
 channel_changes = Table(

@@ -45,12 +45,7 @@ def upgrade() -> None:
         sa.Column("added", sa.Integer, nullable=False),
         sa.Column("removed", sa.Integer, nullable=False),
         sa.Column("created_at", sa.BigInteger, nullable=False),
-    )
-    op.create_table(
-        "channel_items",
-        sa.Column("channel_id", sa.BigInteger, sa.ForeignKey("channels.id"), primary_key=True),
-        sa.Column("item_key", sa.String(32), primary_key=True),
-        sa.Column("item", sa.Text, nullable=False),
+        sa.Column("item_set", sa.LargeBinary, nullable=True),
     )
     op.create_table(
         "channel_changes",
@@ -95,7 +90,6 @@ def downgrade() -> None:
         "deployment_receipts",
         "deployment_keys",
         "channel_changes",
-        "channel_items",
         "channel_versions",
         "channels",
     ):
