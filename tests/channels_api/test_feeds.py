@@ -323,3 +323,24 @@ def test_feed_of_another_member_is_not_found_like_an_unknown_one(
         "detail"
     ].replace("999999", "N")
     assert deploy.feed(deploy.admin, channel["id"]).status_code == 404  # not the admin's feed
+
+
+def test_the_hub_wide_benign_index_serves_api_and_refresh_alike(
+    deploy: Deploy, member: Any
+) -> None:
+    from phalanx.channels.benign import RESERVED
+    from phalanx.deployment import feeds as feed_service
+
+    class Listed:
+        def reason(self, kind: Any, value: str) -> str | None:
+            return "warninglist:test" if value == IPS[0] else RESERVED.reason(kind, value)
+
+    feed_service.set_benign_index(Listed())
+    try:
+        acme = member("Acme")
+        deploy.contribute(acme, [{"type": "ipv4", "value": v} for v in IPS[:2]])
+        channel = deploy.channel(acme, "edl-ip")
+        assert lines(deploy.ok_feed(acme, channel["id"]).content) == {IPS[1]}
+    finally:
+        feed_service.set_benign_index(RESERVED)
+    assert feed_service.benign_index() is RESERVED

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Body, Depends, Request
 from starlette.responses import Response
 
 from phalanx.api.deps import get_hub, requires
-from phalanx.channels.benign import RESERVED, BenignIndex
+from phalanx.channels.benign import BenignIndex
 from phalanx.channels.formats import registry
 from phalanx.channels.formats.base import channel_slug
 from phalanx.clock import format_timestamp
@@ -146,9 +146,9 @@ def _version_json(version: feeds.Version) -> dict[str, Any]:
     }
 
 
-def _benign_index(request: Request) -> BenignIndex:
+def _benign_index(request: Request) -> BenignIndex | None:
     index: BenignIndex | None = getattr(request.app.state, "benign_index", None)
-    return index or RESERVED
+    return index
 
 
 def _feed_cache(request: Request) -> feeds.FeedCache:

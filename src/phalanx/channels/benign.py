@@ -5,7 +5,8 @@ reason) or None. The hub's feed builder asks the index it is given; the default,
 :data:`RESERVED`, knows what exists in the code base today: the never-block table
 (``never_block``: reserved and documentation ranges, special-use names, empty-file hashes).
 A warninglist index (pymispwarninglists, spec-notes §6) plugs in by implementing the same
-protocol; the API shell takes it from ``app.state.benign_index`` when one is set.
+protocol and is installed once with ``deployment.feeds.set_benign_index`` (the API also
+honours a per-app ``app.state.benign_index``).
 
 Benign entries are dropped from every BLOCK format whatever the filter says (the deployment
 rule in ``model``); DETECT and LOOKUP formats drop them when the filter's ``exclude_benign``

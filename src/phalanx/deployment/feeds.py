@@ -54,6 +54,22 @@ from phalanx.store import channels as channel_store
 from phalanx.store.channels import Version
 
 PURPOSE = "network-defense"  # what a deployment channel is for
+_benign: list[BenignIndex] = [RESERVED]
+
+
+def set_benign_index(index: BenignIndex) -> None:
+    """Make ``index`` the hub-wide benign index (e.g. a warninglist index, at start-up).
+
+    The API and ``phalanx channel refresh`` both use it, so a channel's versions never flap
+    between two opinions of what is benign; ``app.state.benign_index`` still overrides it
+    per app (tests).
+    """
+    _benign[0] = index
+
+
+def benign_index() -> BenignIndex:
+    """The hub-wide benign index (default: the never-block table, ``channels/benign``)."""
+    return _benign[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +195,7 @@ def current(
     hub: Hub,
     channel: Channel,
     *,
-    benign: BenignIndex = RESERVED,
+    benign: BenignIndex | None = None,
     cache: FeedCache | None = None,
     force: bool = False,
 ) -> Current:
@@ -198,7 +214,7 @@ def current(
         )
         if fresh and not force and latest is not None:
             return Current(latest)
-        items = compute_items(hub, conn, channel, benign)
+        items = compute_items(hub, conn, channel, benign or benign_index())
     found = mint(hub, channel, items, mark=mark, now=now)
     if cache is not None and found.content is not None:
         cache.put(found.version, found.content)
