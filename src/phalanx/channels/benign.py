@@ -79,4 +79,13 @@ class CombinedIndex:
         return None
 
 
+class NoValues:
+    """An index that knows no benign value."""
+
+    def reason(self, kind: ObservableType, value: str) -> str | None:
+        """Always None."""
+        return None
+
+
 RESERVED = ReservedValues()
+NOTHING_BENIGN = NoValues()
