@@ -13,7 +13,9 @@ reports, written straight to the tables (ingest has its own benchmark), then tim
   ``GET /api/v1/channels/{id}/feed?since=1`` over HTTP (FastAPI test client, audit included),
   median and max of 20 requests.
 
-Prints a table, then one JSON line. Targets: build < 10 s, delta < 100 ms.
+Prints a table, then one JSON line, with wall-clock and CPU times (the CPU figure is what an
+unloaded machine would show; on a shared one, wall time is mostly waiting for a core).
+Targets: build < 10 s, delta < 100 ms.
 """
 
 from __future__ import annotations
@@ -148,18 +150,18 @@ def time_build(hub: Hub, clock: Clock, fmt: str) -> dict[str, Any]:
             conn, hub.db, org="Acme", name=f"bench {fmt}", fmt=fmt, filter_json={}, now=NOW
         )
     gc.collect()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     found = feeds.current(hub, channel, force=True)
-    build_s = time.perf_counter() - start
+    build_s, build_cpu = time.perf_counter() - start, time.process_time() - cpu
     spec = registry.get(fmt)
     with hub.db.read() as conn:
         plan = hub.plan(conn, feeds.channel_viewer(conn, channel))
         rows = channel_store.deliverable_rows(conn, plan, None)
         entries = list(feeds.merged(feeds.delivery_entries(rows, feeds.benign_index())))
     gc.collect()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     built = spec.build(entries, channel_name=channel.name, version=1, generated=NOW)
-    pure_s = time.perf_counter() - start
+    pure_s, pure_cpu = time.perf_counter() - start, time.process_time() - cpu
     return {
         "format": fmt,
         "channel": channel.id,
@@ -167,7 +169,9 @@ def time_build(hub: Hub, clock: Clock, fmt: str) -> dict[str, Any]:
         "items": found.version.item_count,
         "bytes": len(built.content),
         "build_s": round(build_s, 2),
+        "build_cpu_s": round(build_cpu, 2),
         "pure_s": round(pure_s, 2),
+        "pure_cpu_s": round(pure_cpu, 2),
     }
 
 
@@ -191,13 +195,14 @@ def time_delta(
     with hub.db.transaction() as conn:
         org = members.get_org(conn, "Acme")
         _key, token = members.create_key(conn, hub.db, org=org, role="reader", now=clock())
-    timings = []
+    timings, cpu_timings = [], []
     with TestClient(create_app(hub=hub)) as client:
         headers = {"Authorization": f"Bearer {token}"}
         for _ in range(20):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             response = client.get(f"/api/v1/channels/{channel_id}/feed?since=1", headers=headers)
             timings.append((time.perf_counter() - start) * 1000)
+            cpu_timings.append((time.process_time() - cpu) * 1000)
             assert response.status_code == 200, response.text
     document = orjson.loads(response.content)
     return {
@@ -206,6 +211,7 @@ def time_delta(
         "mint_s": round(mint_s, 2),
         "delta_ms_median": round(statistics.median(timings), 1),
         "delta_ms_max": round(max(timings), 1),
+        "delta_cpu_ms_median": round(statistics.median(cpu_timings), 1),
     }
 
 
@@ -227,16 +233,20 @@ def main() -> None:
         hub.close()
     engine = url.split(":", 1)[0]
     print(f"store {engine}: {args.entries:,} reports written in {fill_s:.1f} s")
-    print(f"{'format':<10}{'entries':>10}{'items':>10}{'MB':>7}{'build s':>9}{'pure s':>8}")
+    print(
+        f"{'format':<10}{'entries':>10}{'items':>10}{'MB':>6}"
+        f"{'build s':>9}{'(cpu)':>7}{'pure s':>8}{'(cpu)':>7}"
+    )
     for row in builds:
         print(
             f"{row['format']:<10}{row['entries']:>10,}{row['items']:>10,}"
-            f"{row['bytes'] / 1e6:>7.1f}{row['build_s']:>9.2f}{row['pure_s']:>8.2f}"
+            f"{row['bytes'] / 1e6:>6.1f}{row['build_s']:>9.2f}{row['build_cpu_s']:>7.2f}"
+            f"{row['pure_s']:>8.2f}{row['pure_cpu_s']:>7.2f}"
         )
     print(
         f"version {since['version']} minted in {since['mint_s']} s; ?since=1 with "
         f"{since['changes']:,} changes: median {since['delta_ms_median']} ms, "
-        f"max {since['delta_ms_max']} ms"
+        f"max {since['delta_ms_max']} ms (cpu median {since['delta_cpu_ms_median']} ms)"
     )
     verdict = {
         "build_ok": min(float(r["build_s"]) for r in builds) < BUILD_TARGET_S,
