@@ -14,7 +14,9 @@ from phalanx import __version__
 from phalanx.api import (
     alliance,
     audit,
+    channels,
     contributions,
+    deployment,
     errors,
     export,
     members,
@@ -58,7 +60,18 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     app.state.hub = hub
     app.state.key_toucher = KeyToucher()
     errors.install(app)
-    routers = (members, contributions, observables, export, audit, sharing, taxii, alliance)
+    routers = (
+        members,
+        contributions,
+        observables,
+        export,
+        audit,
+        sharing,
+        taxii,
+        alliance,
+        channels,
+        deployment,
+    )
     for module in routers:
         app.include_router(module.router)
     app.middleware("http")(_request_id)

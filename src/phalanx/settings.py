@@ -34,6 +34,12 @@ class Settings:
     default_purpose: str = "network-defense"
     # Personal names redacted from every contributor's free text (issue 3, item 6).
     redaction_names: tuple[str, ...] = ()
+    # Deployment channels (issue 5): how long a feed's content may be served without being
+    # recomputed (unless policy or new reports changed), and the compliance rules.
+    channel_refresh_seconds: int = 60
+    compliance_sla_hours: int = 24
+    compliance_min_share_percent: int = 90
+    compliance_consequence: str = "report"  # report | warn | downgrade
     log_level: str = "info"
     sqlite_cache_mib: int = 256
     # Alliance rules (issue 5): warninglists and the give-to-get standing rule (0: off).

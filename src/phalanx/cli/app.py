@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from phalanx.cli import admin, feeds, members, sharing, submit, taxii
+from phalanx.cli import admin, channels, feeds, members, sharing, submit, taxii
 from phalanx.misp.cli import misp_app
 
 app = typer.Typer(
@@ -26,6 +26,10 @@ app.add_typer(taxii.taxii_app, name="taxii")
 app.add_typer(misp_app, name="misp")
 app.add_typer(feeds.feed_app, name="feed")
 app.add_typer(feeds.standing_app, name="standing")
+app.add_typer(channels.channel_app, name="channel")
+app.add_typer(channels.key_app, name="deploy-key")
+app.add_typer(channels.receipt_app, name="receipt")
+app.command("compliance")(channels.compliance)
 app.command("submit")(submit.submit)
 app.command("normalize")(admin.normalize_values)
 app.command("serve")(admin.serve)

@@ -310,3 +310,78 @@ alliance_standing = Table(
     Column("override_at", Micros, nullable=True),
     Column("override_until", Micros, nullable=True),
 )
+# Deployment channels, their versions, signed deployment receipts (issue 5, parts 5-7).
+# The latest version keeps its whole item set (``item_set``: zlib-compressed JSON list), so a new
+# version is a diff against it and the latest body can be rebuilt; channel_changes is the
+# append-only log that ``?since=`` deltas are built from (from version 2 on: version 1's
+# additions are the whole first set). Log rows are keyed by an item digest: rule bodies are
+# too long for a B-tree key on PostgreSQL.
+channels = Table(
+    "channels",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("org_id", BigInteger, ForeignKey("organisations.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("format", String(32), nullable=False),
+    Column("filter", Text, nullable=False),  # canonical JSON (channels/definition.py)
+    Column("created_at", Micros, nullable=False),
+    Column("updated_at", Micros, nullable=False),
+    Column("deleted_at", Micros, nullable=True),
+    Column("checked_at", Micros, nullable=True),  # last time the content was recomputed
+    Column("checked_mark", Text, nullable=True),  # what the store looked like then
+)
+Index("ix_channels_org_id", channels.c.org_id)
+
+channel_versions = Table(
+    "channel_versions",
+    metadata,
+    Column("channel_id", BigInteger, ForeignKey("channels.id"), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("items_digest", String(64), nullable=False),
+    Column("content_digest", String(71), nullable=False),  # "sha256:<hex>" of the body
+    Column("etag", String(40), nullable=False),
+    Column("item_count", Integer, nullable=False),
+    Column("added", Integer, nullable=False),
+    Column("removed", Integer, nullable=False),
+    Column("created_at", Micros, nullable=False),
+    Column("item_set", LargeBinary, nullable=True),  # kept on the latest version only
+)
+
+channel_changes = Table(
+    "channel_changes",
+    metadata,
+    Column("channel_id", BigInteger, ForeignKey("channels.id"), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("item_key", String(32), primary_key=True),
+    Column("item", Text, nullable=False),
+    Column("added", Boolean, nullable=False),
+)
+
+deployment_keys = Table(
+    "deployment_keys",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("org_id", BigInteger, ForeignKey("organisations.id"), nullable=False),
+    Column("fingerprint", String(16), nullable=False, unique=True),
+    Column("public_key", LargeBinary(32), nullable=False),
+    Column("name", String(200), nullable=True),
+    Column("created_at", Micros, nullable=False),
+    Column("revoked_at", Micros, nullable=True),
+)
+
+deployment_receipts = Table(
+    "deployment_receipts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("channel_id", BigInteger, ForeignKey("channels.id"), nullable=False),
+    Column("org_id", BigInteger, ForeignKey("organisations.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("content_digest", String(71), nullable=False),
+    Column("deployed_at", Micros, nullable=False),
+    Column("control", String(200), nullable=False),
+    Column("key_fingerprint", String(16), nullable=False),
+    Column("signature", LargeBinary(64), nullable=False),
+    Column("received_at", Micros, nullable=False),
+    UniqueConstraint("channel_id", "version", "control", name="uq_deployment_receipts_version"),
+)
+Index("ix_deployment_receipts_org_id", deployment_receipts.c.org_id)

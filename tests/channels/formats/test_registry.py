@@ -24,7 +24,7 @@ from phalanx.observables.kinds import ObservableType
 from phalanx.policy.markings import PAP, TLP
 
 GENERATED = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-NAMES = ["edl-ip", "edl-domain", "edl-url", "suricata", "rpz", "yara", "csv"]
+NAMES = ["edl-ip", "edl-domain", "edl-url", "suricata", "rpz", "yara", "csv", "stix", "misp-feed"]
 
 VALUES: list[tuple[str, str]] = [
     *(("ipv4", f"45.77.{i}.{i * 7 % 250 + 1}") for i in range(4)),
@@ -81,8 +81,8 @@ def test_duplicate_names_and_non_formats_are_refused() -> None:
 
 
 def test_unknown_format_is_unsupported() -> None:
-    with pytest.raises(Unsupported, match="unknown channel format 'stix21'; use one of csv"):
-        registry.get("stix21")
+    with pytest.raises(Unsupported, match="unknown channel format 'stix20'; use one of csv"):
+        registry.get("stix20")
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -91,7 +91,8 @@ def test_spec_is_complete(name: str) -> None:
     assert spec.kinds and spec.media_type and spec.extension.startswith(".")
     assert spec.description
     files = spec.render_files([], channel_name="c", version=1, generated=GENERATED)
-    assert files and all(name.endswith((".rules", ".lst", spec.extension)) for name in files)
+    endings = (".rules", ".lst", ".json", ".csv", spec.extension)
+    assert files and all(name.endswith(endings) for name in files)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -1,8 +1,7 @@
 """The explicit list of channel formats, plus third-party ones from entry points.
 
-Slots: the STIX 2.1 bundle and MISP feed channel formats are written elsewhere; each adds its
-module's ``FORMAT`` (a :class:`ChannelFormat` named ``stix21`` and ``misp-feed``) to
-:data:`BUILTIN`. Plugins register under the ``phalanx.channel_formats`` entry-point group.
+The STIX 2.1 bundle (``stix``) and the MISP feed (``misp-feed``) are listed with the others.
+Plugins register under the ``phalanx.channel_formats`` entry-point group.
 A duplicate name is a configuration error, never a silent override.
 """
 
@@ -12,7 +11,15 @@ from collections.abc import Iterable
 from functools import cache
 from importlib.metadata import entry_points
 
-from phalanx.channels.formats import csv_table, edl, rpz, suricata, yara_bundle
+from phalanx.channels.formats import (
+    csv_table,
+    edl,
+    misp_feed,
+    rpz,
+    stix_bundle,
+    suricata,
+    yara_bundle,
+)
 from phalanx.channels.formats.base import ChannelFormat
 from phalanx.errors import Unsupported
 
@@ -24,7 +31,8 @@ BUILTIN: tuple[ChannelFormat, ...] = (
     rpz.FORMAT,
     yara_bundle.FORMAT,
     csv_table.FORMAT,
-    # stix21.FORMAT and misp_feed.FORMAT go here.
+    stix_bundle.FORMAT,
+    misp_feed.FORMAT,
 )
 ENTRY_POINT_GROUP = "phalanx.channel_formats"
 

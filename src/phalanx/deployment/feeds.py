@@ -1,0 +1,341 @@
+"""Channel feeds: current versions from what the owner may see, deltas, and the fetch audit.
+
+**What a channel holds.** The reports the channel's organisation may see, read through the
+same visibility SQL as every other read (``store/reports.iter_visible`` with the
+organisation's plan, purpose ``network-defense``, never as a hub admin), merged per
+observable (``model.merge_duplicates``: the most careful reading), marked benign by the
+hub's :class:`~phalanx.channels.benign.BenignIndex`, filtered by the channel's filter and the
+format's deployment rule, and collected into the format's items.
+
+**How versions advance.** The content is recomputed when a feed is asked for and the last
+computation is older than ``channel_refresh_seconds``, or the policy world, the scopes, the
+newest report or the viewer's plan changed since (re-reports, purges and time-driven
+changes such as retention wait for the interval; ``phalanx channel refresh`` forces it).
+A new version is minted exactly when the *item set* differs from the latest version's
+(compared by digest); it is stored with its change log (items added and removed), so
+``?since=V`` is the net change from V to the latest version, and applying it to V's items
+assembles the latest feed byte for byte. Version 0 is the empty set: ``?since=0`` lists every item.
+
+**Identifiers of a version.** ``etag`` (strong, RFC 9110 §8.8.3) and ``content_digest``
+(``sha256:<hex>`` of the body) are computed once, when the version is minted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import groupby
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection
+
+from phalanx.audit.record import record
+from phalanx.channels import delta as channel_delta
+from phalanx.channels.benign import NOTHING_BENIGN, RESERVED, BenignIndex
+from phalanx.channels.definition import Channel
+from phalanx.channels.formats import registry
+from phalanx.channels.formats.base import ChannelFormat, etag
+from phalanx.channels.model import DeliveryEntry, Use, merge_duplicates
+from phalanx.channels.receipts import content_digest
+from phalanx.clock import format_timestamp, from_micros, to_micros
+from phalanx.errors import InvalidInput
+from phalanx.hub import Hub
+from phalanx.members.model import Principal
+from phalanx.members.service import get_org_by_id
+from phalanx.observables.kinds import ObservableType
+from phalanx.policy.labels import decode_labels
+from phalanx.policy.markings import PAP, TLP
+from phalanx.policy.model import Viewer
+from phalanx.store import channels as channel_store
+from phalanx.store.channels import Version
+
+PURPOSE = "network-defense"  # what a deployment channel is for
+_benign: list[BenignIndex] = [RESERVED]
+
+
+def set_benign_index(index: BenignIndex) -> None:
+    """Make ``index`` the hub-wide benign index (e.g. a warninglist index, at start-up).
+
+    The API and ``phalanx channel refresh`` both use it, so a channel's versions never flap
+    between two opinions of what is benign; ``app.state.benign_index`` still overrides it
+    per app (tests).
+    """
+    _benign[0] = index
+
+
+def benign_index() -> BenignIndex:
+    """The hub-wide benign index (default: the never-block table, ``channels/benign``)."""
+    return _benign[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Current:
+    """The latest version of a channel, with its body when it was at hand."""
+
+    version: Version
+    content: bytes | None = None
+
+
+class FeedCache:
+    """The bodies of recent versions, so a poll of an unchanged feed costs no rebuild."""
+
+    def __init__(self, max_bytes: int = 256 * 1024 * 1024) -> None:
+        self._bodies: OrderedDict[tuple[int, int, str], bytes] = OrderedDict()
+        self._size = 0
+        self._max = max_bytes
+        self._lock = threading.Lock()
+
+    def get(self, version: Version) -> bytes | None:
+        """The cached body of a version, or None."""
+        key = (version.channel_id, version.version, version.content_digest)
+        with self._lock:
+            body = self._bodies.get(key)
+            if body is not None:
+                self._bodies.move_to_end(key)
+            return body
+
+    def put(self, version: Version, body: bytes) -> None:
+        """Remember a body, evicting the least recently used beyond the size limit."""
+        if len(body) > self._max:
+            return
+        key = (version.channel_id, version.version, version.content_digest)
+        with self._lock:
+            if key in self._bodies:
+                return
+            self._bodies[key] = body
+            self._size += len(body)
+            while self._size > self._max:
+                _, dropped = self._bodies.popitem(last=False)
+                self._size -= len(dropped)
+
+
+def channel_viewer(conn: Connection, channel: Channel) -> Viewer:
+    """The policy viewer a channel renders for: its organisation, never a hub admin."""
+    org = get_org_by_id(conn, channel.org_id)
+    return Viewer(org_id=org.id, country=org.country, purpose=PURPOSE)
+
+
+def delivery_entries(rows: Iterable[Sequence[Any]], benign: BenignIndex) -> Iterator[DeliveryEntry]:
+    """Entries from ``deliverable_rows`` tuples, one per report (same order).
+
+    A million rows pass through here, so parsed labels, markings and times are memoised:
+    most reports share them.
+    """
+    kinds = {kind.value: kind for kind in ObservableType}
+    tlps = {tlp.value: tlp for tlp in TLP}
+    paps = {pap.value: pap for pap in PAP}
+    labels: dict[str, tuple[str, ...]] = {}
+    times: dict[int, datetime] = {}
+    for kind_name, value, encoded, confidence, tlp, pap, created, report_id in rows:
+        kind = kinds[kind_name]
+        found_labels = labels.get(encoded)
+        if found_labels is None:
+            found_labels = labels[encoded] = tuple(sorted(decode_labels(encoded)))
+        first_seen = times.get(created)
+        if first_seen is None:
+            first_seen = times[created] = from_micros(created)
+        yield DeliveryEntry(
+            kind,
+            value,
+            found_labels,
+            confidence,
+            tlps[tlp],
+            paps[pap],
+            f"report-{report_id}",
+            first_seen,
+            benign.reason(kind, value) is not None,
+        )
+
+
+def compute_items(
+    hub: Hub, conn: Connection, channel: Channel, benign: BenignIndex
+) -> frozenset[str]:
+    """The channel's item set now, from the reports its organisation may see."""
+    spec = registry.get(channel.format)
+    plan = hub.plan(conn, channel_viewer(conn, channel))
+    kinds = spec.kinds if channel.filter.kinds is None else spec.kinds & channel.filter.kinds
+    wanted = None if kinds == frozenset(ObservableType) else [kind.value for kind in kinds]
+    if benign is RESERVED and spec.use is Use.BLOCK:
+        # Block formats check the never-block table at their boundary, and RESERVED knows
+        # nothing else: asking it first would only double the cost per entry.
+        benign = NOTHING_BENIGN
+    rows = channel_store.deliverable_rows(conn, plan, wanted)
+    entries = list(merged(delivery_entries(rows, benign)))
+    selected = spec.select(entries, channel.filter)
+    return spec.collect(selected, channel_name=channel.name).items
+
+
+def merged(entries: Iterable[DeliveryEntry]) -> Iterator[DeliveryEntry]:
+    """One entry per observable from entries that arrive grouped by observable."""
+    for _, group in groupby(entries, key=lambda entry: (entry.type, entry.value)):
+        run = list(group)
+        yield run[0] if len(run) == 1 else merge_duplicates(run)[0]
+
+
+def items_digest(ordered: Sequence[str]) -> str:
+    """A digest of an item set, given its items in sorted order (as an unambiguous JSON list)."""
+    return hashlib.sha256(orjson.dumps(list(ordered))).hexdigest()
+
+
+def store_mark(hub: Hub, conn: Connection, channel: Channel) -> str:
+    """What the store looked like for this channel: any change means recompute now."""
+    world = hub.world(conn)
+    scopes = hub.scopes.all(conn)
+    plan = hub.plan(conn, channel_viewer(conn, channel))
+    top = channel_store.store_mark(conn)
+    until = "" if plan.stable_until is None else str(to_micros(plan.stable_until))
+    return f"{world.version}/{len(scopes)}/{top}/{until}"
+
+
+def current(
+    hub: Hub,
+    channel: Channel,
+    *,
+    benign: BenignIndex | None = None,
+    cache: FeedCache | None = None,
+    force: bool = False,
+) -> Current:
+    """The latest version of the channel, minting a new one when its content changed."""
+    now = hub.clock()
+    refresh = timedelta(seconds=hub.settings.channel_refresh_seconds)
+    with hub.db.read() as conn:
+        latest = channel_store.latest_version(conn, channel.id)
+        checked = channel_store.checked(conn, channel.id)
+        mark = store_mark(hub, conn, channel)
+        fresh = (
+            latest is not None
+            and checked.at is not None
+            and checked.mark == mark
+            and now - checked.at < refresh
+        )
+        if fresh and not force and latest is not None:
+            return Current(latest)
+        items = compute_items(hub, conn, channel, benign or benign_index())
+    found = mint(hub, channel, items, mark=mark, now=now)
+    if cache is not None and found.content is not None:
+        cache.put(found.version, found.content)
+    return found
+
+
+def mint(hub: Hub, channel: Channel, items: frozenset[str], *, mark: str, now: datetime) -> Current:
+    """Store ``items`` as a new version unless the latest version already holds them."""
+    spec = registry.get(channel.format)
+    # Sorted once: the digest, the body and the stored set all want this order, and sorting
+    # an already sorted list again (in the formats) is a linear pass.
+    ordered = sorted(items)
+    digest = items_digest(ordered)
+    with hub.db.transaction() as conn:
+        channel_store.lock(conn, hub.db, channel.id)
+        latest = channel_store.latest_version(conn, channel.id)
+        channel_store.mark_checked(conn, channel.id, at=now, mark=mark)
+        if latest is not None and latest.items_digest == digest:
+            return Current(latest, _assemble(spec, channel, ordered, latest))
+        stored = channel_store.current_items(conn, channel.id)
+        previous = frozenset(stored[1]) if stored is not None else frozenset()
+        number = 1 if latest is None else latest.version + 1
+        moment = from_micros(to_micros(now))
+        content = spec.assemble(
+            ordered, channel_name=channel.name, version=number, generated=moment
+        )
+        added, removed = items - previous, previous - items
+        version = Version(
+            channel_id=channel.id,
+            version=number,
+            items_digest=digest,
+            content_digest=content_digest(content),
+            etag=etag(content),
+            item_count=len(items),
+            added=len(added),
+            removed=len(removed),
+            created_at=moment,
+        )
+        channel_store.add_version(conn, hub.db, version, items=items, added=added, removed=removed)
+    return Current(version, content)
+
+
+def _assemble(spec: ChannelFormat, channel: Channel, items: Iterable[str], at: Version) -> bytes:
+    return spec.assemble(
+        items, channel_name=channel.name, version=at.version, generated=at.created_at
+    )
+
+
+def body_of(hub: Hub, channel: Channel, found: Current, cache: FeedCache | None) -> Current:
+    """The latest version with its body (from the cache, or assembled from stored items)."""
+    if found.content is not None:
+        return found
+    body = cache.get(found.version) if cache is not None else None
+    if body is not None:
+        return Current(found.version, body)
+    with hub.db.read() as conn:
+        stored = channel_store.current_items(conn, channel.id)
+    assert stored is not None  # a channel that had a version keeps it
+    latest, items = stored
+    body = _assemble(registry.get(channel.format), channel, items, latest)
+    if cache is not None:
+        cache.put(latest, body)
+    return Current(latest, body)
+
+
+def parse_since(text: str | None) -> int | None:
+    """The ``since`` query parameter as a version number; raise InvalidInput if malformed."""
+    if text is None:
+        return None
+    if not text.strip().isdigit():
+        raise InvalidInput("must be a version number (0 for everything)", field="since")
+    return int(text.strip())
+
+
+def delta_document(hub: Hub, channel: Channel, version: Version, since: int) -> dict[str, Any]:
+    """The net change from version ``since`` to ``version`` (see the module docstring)."""
+    if since > version.version:
+        raise InvalidInput(
+            f"channel {channel.id} has no version {since}; its latest version is {version.version}",
+            field="since",
+        )
+    with hub.db.read() as conn:
+        if since == 0:  # everything: the latest item set, whole
+            stored = channel_store.current_items(conn, channel.id)
+            assert stored is not None
+            version, items = stored
+            change = channel_delta.Delta(frozenset(items), frozenset())
+        else:
+            rows = channel_store.changes_after(conn, channel.id, since, until=version.version)
+            change = channel_delta.compact_changes(rows, since)
+    return {
+        "channel": channel.id,
+        "format": channel.format,
+        "from": since,
+        "to": version.version,
+        "digest": version.content_digest,
+        "etag": version.etag,
+        "generated": format_timestamp(version.created_at),
+        "added": sorted(change.added),
+        "removed": sorted(change.removed),
+    }
+
+
+def audit_fetch(
+    hub: Hub, caller: Principal, channel: Channel, version: Version, *, mode: str, since: int | None
+) -> None:
+    """Record a feed fetch in the audit chain."""
+    with hub.db.transaction() as conn:
+        record(
+            conn,
+            hub.db,
+            action="channel.fetch",
+            at=to_micros(hub.clock()),
+            actor_org_id=caller.org_id,
+            actor=caller.key_id,
+            subject=f"channel:{channel.id}",
+            details={
+                "version": version.version,
+                "mode": mode,
+                "since": since,
+                "format": channel.format,
+            },
+        )
