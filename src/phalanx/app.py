@@ -12,7 +12,10 @@ from starlette.responses import Response
 
 from phalanx import __version__
 from phalanx.api import audit, contributions, errors, export, members, observables, sharing
+from phalanx.api import match as match_api
+from phalanx.api import sightings as sightings_api
 from phalanx.api.deps import KeyToucher
+from phalanx.feedback.events import FeedbackHooks
 from phalanx.hub import Hub
 from phalanx.runtime import tune_for_serving
 from phalanx.settings import Settings
@@ -48,7 +51,18 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     app.state.hub = hub
     app.state.key_toucher = KeyToucher()
     errors.install(app)
-    for module in (members, contributions, observables, export, audit, sharing):
+    app.state.feedback_hooks = FeedbackHooks()
+    # Sightings first: its /observables/{type}/{value}/sightings precedes the catch-all path.
+    for module in (
+        sightings_api,
+        match_api,
+        members,
+        contributions,
+        observables,
+        export,
+        audit,
+        sharing,
+    ):
         app.include_router(module.router)
     app.middleware("http")(_request_id)
     app.add_api_route("/healthz", _health, methods=["GET"], include_in_schema=False)

@@ -35,6 +35,8 @@ class Settings:
     # Personal names redacted from every contributor's free text (issue 3, item 6).
     redaction_names: tuple[str, ...] = ()
     log_level: str = "info"
+    # Confidence half-lives per kind, "ipv4=14,domain=90" (feedback/confidence.py).
+    half_lives: tuple[str, ...] = ()
     sqlite_cache_mib: int = 256
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from phalanx.cli import admin, members, sharing, submit
+from phalanx.cli import admin, match, members, sharing, submit
 
 app = typer.Typer(
     name="phalanx",
@@ -22,6 +22,7 @@ app.add_typer(sharing.agreement_app, name="agreement")
 app.add_typer(sharing.retention_app, name="retention")
 app.add_typer(sharing.policy_app, name="policy")
 app.command("submit")(submit.submit)
+app.command("match")(match.match)
 app.command("normalize")(admin.normalize_values)
 app.command("serve")(admin.serve)
 app.command("export")(admin.export)
