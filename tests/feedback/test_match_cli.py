@@ -76,7 +76,7 @@ def run(*args: str) -> tuple[int, list[dict[str, Any]], str]:
 
 
 def test_match_eve_against_the_snapshot_and_report_sightings(world, client, tmp_path):
-    acme, bravo, _ = world
+    acme = world[0]
     code, matches, output = run(str(SAMPLES / "eve.json"), "--format", "eve", "--report-sightings")
     assert code == 0, output
     found = {m["indicator"]["value"] for m in matches}

@@ -90,38 +90,43 @@ def test_retries_are_idempotent(client, member):
     assert view.json()["sightings"]["seen"] == 1
 
 
+def sid(kind: str, digit: str) -> str:
+    """A STIX id made of one repeated hex digit."""
+    return f"{kind}--{digit * 8}-{digit * 4}-4{digit * 3}-8{digit * 3}-{digit * 12}"
+
+
 def test_stix_sightings_and_disagreeing_opinions(client, member):
     acme, bravo = member("Acme"), member("Bravo")
     contribute(client, acme, ["198.51.100.7", "evil.example", "bad.example"], tlp="green")
+    day = "2026-11-20T00:00:00.000Z"
+    base = {"spec_version": "2.1", "created": day, "modified": day}
     indicator = {
-        "type": "indicator", "spec_version": "2.1", "id": "indicator--" + "1" * 8 + "-1111-4111-8111-" + "1" * 12,
-        "created": "2026-11-01T00:00:00.000Z", "modified": "2026-11-01T00:00:00.000Z",
-        "pattern": "[domain-name:value = 'evil.example']", "pattern_type": "stix",
-        "valid_from": "2026-11-01T00:00:00Z",
+        **base, "type": "indicator", "id": sid("indicator", "1"), "pattern_type": "stix",
+        "pattern": "[domain-name:value = 'evil.example']", "valid_from": day,
     }  # fmt: skip
-    other = {**indicator, "id": indicator["id"].replace("1", "2"), "pattern": "[domain-name:value = 'bad.example']"}  # fmt: skip
-    sco = {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--" + "3" * 8 + "-3333-5333-8333-" + "3" * 12, "value": "198.51.100.7"}  # fmt: skip
+    other = {**indicator, "id": sid("indicator", "2")}
+    other["pattern"] = "[domain-name:value = 'bad.example']"
+    sco = {"type": "ipv4-addr", "spec_version": "2.1", "id": sid("ipv4-addr", "3")}
+    sco["value"] = "198.51.100.7"
     observed = {
-        "type": "observed-data", "spec_version": "2.1", "id": "observed-data--" + "4" * 8 + "-4444-4444-8444-" + "4" * 12,
-        "created": "2026-11-20T00:00:00.000Z", "modified": "2026-11-20T00:00:00.000Z",
-        "first_observed": "2026-11-20T00:00:00Z", "last_observed": "2026-11-20T00:00:00Z",
-        "number_observed": 1, "object_refs": [sco["id"]],
+        **base, "type": "observed-data", "id": sid("observed-data", "4"),
+        "first_observed": day, "last_observed": day, "number_observed": 1,
+        "object_refs": [sco["id"]],
     }  # fmt: skip
-    base = {"spec_version": "2.1", "created": "2026-11-20T00:00:00.000Z", "modified": "2026-11-20T00:00:00.000Z"}  # fmt: skip
     bundle = {
         "type": "bundle",
-        "id": "bundle--" + "5" * 8 + "-5555-4555-8555-" + "5" * 12,
+        "id": sid("bundle", "5"),
         "objects": [
             indicator, other, sco, observed,
-            {**base, "type": "sighting", "id": "sighting--" + "6" * 8 + "-6666-4666-8666-" + "6" * 12,
-             "sighting_of_ref": indicator["id"], "count": 4, "last_seen": "2026-11-21T00:00:00Z"},
-            {**base, "type": "sighting", "id": "sighting--" + "7" * 8 + "-7777-4777-8777-" + "7" * 12,
+            {**base, "type": "sighting", "id": sid("sighting", "6"), "count": 4,
+             "sighting_of_ref": indicator["id"], "last_seen": "2026-11-21T00:00:00Z"},
+            {**base, "type": "sighting", "id": sid("sighting", "7"),
              "sighting_of_ref": indicator["id"], "observed_data_refs": [observed["id"]],
              "x_phalanx_sighting_type": "false-positive"},
-            {**base, "type": "opinion", "id": "opinion--" + "8" * 8 + "-8888-4888-8888-" + "8" * 12,
+            {**base, "type": "opinion", "id": sid("opinion", "8"),
              "opinion": "strongly-disagree", "object_refs": [other["id"]]},
-            {**base, "type": "sighting", "id": "sighting--" + "9" * 8 + "-9999-4999-8999-" + "9" * 12,
-             "sighting_of_ref": "indicator--" + "a" * 8 + "-aaaa-4aaa-8aaa-" + "a" * 12},
+            {**base, "type": "sighting", "id": sid("sighting", "9"),
+             "sighting_of_ref": sid("indicator", "a")},
         ],
     }  # fmt: skip
     response = client.post(
