@@ -10,7 +10,8 @@ read and rewritten in the transaction that records a sighting.
 An organisation's *stance* on a report is its latest statement among ``seen`` and
 ``false-positive`` (by ``last_seen``; a tie goes to the later statement); it is what pooled
 opinions and reputation count. ``expired`` is separate: the observable is expired for that
-organisation when its latest ``expired`` is not older than its latest ``seen``.
+organisation when its latest ``expired`` is not older than its latest ``seen`` (a later
+``seen`` at or after that moment clears it).
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class OrgEvidence:
             self.seen += count
             self.seen_first = first if self.seen_first is None else min(self.seen_first, first)
             self.seen_last = last if self.seen_last is None else max(self.seen_last, last)
+            if self.expired_at is not None and last >= self.expired_at:
+                self.expired_at = None  # seen again (a tie goes to the later statement)
         elif kind is SightingKind.FALSE_POSITIVE:
             self.false_positives += 1
             self.fp_last = last if self.fp_last is None else max(self.fp_last, last)
