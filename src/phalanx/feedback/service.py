@@ -313,7 +313,10 @@ def impact(
             "type": row["obs_type"],
             "value": row["obs_value"],
             "sightings": totals_json(t),
-            "organisations": [evidence_json(names.get(o, str(o)), e) for o, e in named.items()],
+            "organisations": [
+                evidence_json(names.get(o, str(o)), e)
+                for o, e in sorted(named.items(), key=lambda item: names.get(item[0], ""))
+            ],
         }
         for row, t, named in entries
     ]
