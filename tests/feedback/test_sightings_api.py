@@ -227,5 +227,7 @@ def test_bad_bodies_are_refused_with_the_field(client, member):
     assert wrong_type.status_code == 415
     not_list = sight(client, acme, {"sightings": "nope"})
     assert not_list.status_code == 422 and not_list.json()["field"] == "sightings"
+    empty_bundle = sight(client, acme, {"type": "bundle", "id": sid("bundle", "1"), "objects": []})
+    assert empty_bundle.status_code == 422 and empty_bundle.json()["field"] == "objects"
     anonymous = client.post("/api/v1/sightings", content=b"[]")
     assert anonymous.status_code == 401

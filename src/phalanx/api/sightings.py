@@ -96,6 +96,8 @@ def _read(payload: bytes, key: str | None, purpose: str, now: datetime) -> servi
     except orjson.JSONDecodeError as error:
         raise InvalidInput(f"body is not valid JSON: {error}", field="body") from None
     source = "stix" if stix.is_stix(document) else "json"
+    if source == "json" and isinstance(document, dict) and document.get("type") == "bundle":
+        raise InvalidInput("the STIX bundle holds no sighting or opinion objects", field="objects")
     raws: list[Any] = stix.raw_items(document) if source == "stix" else items_of(document)
     if len(raws) > MAX_SIGHTINGS:
         raise TooLarge(
