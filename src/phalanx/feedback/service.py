@@ -147,16 +147,13 @@ def _visible_reports(
 ) -> dict[int, dict[int, int]]:
     """Observable key -> {report id: contributor org} of the reports the sighter may see."""
     keys = sorted({observable_key(i.observable) for i in items})
+    # A stored value under the same 64-bit key but another value is a different observable.
+    wanted = {(i.observable.type.value, i.observable.value) for i in items}
     attached: dict[int, dict[int, int]] = defaultdict(dict)
     for row in report_store.for_keys(conn, plan, keys):
-        if (row["obs_type"], row["obs_value"]) in _wanted(items):
+        if (row["obs_type"], row["obs_value"]) in wanted:
             attached[int(row["observable_id"])][int(row["id"])] = int(row["org_id"])
     return attached
-
-
-def _wanted(items: Sequence[SightingItem]) -> set[tuple[str, str]]:
-    # A stored value under the same 64-bit key but another value is a different observable.
-    return {(i.observable.type.value, i.observable.value) for i in items}
 
 
 def _store(
