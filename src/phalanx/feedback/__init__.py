@@ -7,6 +7,11 @@ active). A sighting attaches to the reports of that observable the sighter may s
 is recorded; whoever may see one of those reports may see the sighting, in aggregate.
 
 PURE except ``store.py`` and ``service.py``: ``model``, ``items``, ``stix``, ``evidence``,
-``confidence``, ``opinion``, ``reputation`` and ``assess`` import nothing from sqlalchemy,
-starlette or httpx and do no I/O; time arrives as an argument.
+``confidence``, ``opinion``, ``reputation``, ``assess``, ``delivery`` and ``events`` import
+nothing from sqlalchemy, starlette or httpx and do no I/O; time arrives as an argument.
+
+Flow: ``items``/``stix`` read a request -> ``service.record_sightings`` attaches each
+sighting to the reports its sighter may see and updates the observable's ``evidence`` state
+and the contributors' ``reputation`` in one transaction -> reads filter the state to the
+reports the viewer may see and ``assess`` it (``opinion``, ``confidence``).
 """

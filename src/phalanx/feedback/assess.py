@@ -151,8 +151,3 @@ def evidence_json(name: str, e: OrgEvidence) -> dict[str, Any]:
 
 def _time(micros: int | None) -> str | None:
     return None if micros is None else format_timestamp(from_micros(micros))
-
-
-def at(moment: datetime) -> str:
-    """Format the moment an assessment was made."""
-    return format_timestamp(moment)
