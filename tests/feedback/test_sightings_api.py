@@ -78,6 +78,7 @@ def test_retries_are_idempotent(client, member):
     body = [{"value": "198.51.100.7", "id": "run-1"}, {"value": "198.51.100.7", "id": "run-1"}]
     first = sight(client, bravo, body, **{"Idempotency-Key": "k1"})
     assert [i["outcome"] for i in first.json()["items"]] == ["recorded", "duplicate"]
+    assert first.json()["items"][1]["reason"] == "repeats item 0 of this request (same id)"
     replay = sight(client, bravo, body, **{"Idempotency-Key": "k1"})
     assert replay.status_code == 200 and replay.headers["Idempotent-Replayed"] == "true"
     assert replay.json() == first.json()

@@ -125,6 +125,7 @@ def _fresh_items(
     keys = [i.item_key for i in items if isinstance(i, SightingItem) and i.item_key]
     known = store.known_items(conn, principal.org_id, keys) if keys else {}
     fresh: list[SightingItem] = []
+    earlier: dict[str, int] = {}  # ids seen earlier in this request -> their item index
     for item in items:
         if isinstance(item, ItemProblem):
             outcomes[item.index] = SightingOutcome(
@@ -135,9 +136,12 @@ def _fresh_items(
                 item, "duplicate", reason=f"sighting {item.item_key!r} was already recorded",
                 sighting_id=known[item.item_key],
             )  # fmt: skip
+        elif item.item_key and item.item_key in earlier:
+            reason = f"repeats item {earlier[item.item_key]} of this request (same id)"
+            outcomes[item.index] = _outcome(item, "duplicate", reason=reason)
         else:
             if item.item_key:
-                known[item.item_key] = ""  # a repeat later in this request is a duplicate
+                earlier[item.item_key] = item.index
             fresh.append(item)
     return fresh
 
