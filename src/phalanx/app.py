@@ -24,7 +24,10 @@ from phalanx.api import (
     sharing,
     taxii,
 )
+from phalanx.api import match as match_api
+from phalanx.api import sightings as sightings_api
 from phalanx.api.deps import KeyToucher
+from phalanx.feedback.events import FeedbackHooks
 from phalanx.hub import Hub
 from phalanx.runtime import tune_for_serving
 from phalanx.settings import Settings
@@ -60,7 +63,11 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     app.state.hub = hub
     app.state.key_toucher = KeyToucher()
     errors.install(app)
+    app.state.feedback_hooks = FeedbackHooks()
+    # Sightings first: its /observables/{type}/{value}/sightings precedes the catch-all path.
     routers = (
+        sightings_api,
+        match_api,
         members,
         contributions,
         observables,

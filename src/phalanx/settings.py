@@ -41,6 +41,8 @@ class Settings:
     compliance_min_share_percent: int = 90
     compliance_consequence: str = "report"  # report | warn | downgrade
     log_level: str = "info"
+    # Confidence half-lives per kind, "ipv4=14,domain=90" (feedback/confidence.py).
+    half_lives: tuple[str, ...] = ()
     sqlite_cache_mib: int = 256
     # Alliance rules (issue 5): warninglists and the give-to-get standing rule (0: off).
     warninglists: tuple[str, ...] = ("default",)

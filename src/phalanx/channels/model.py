@@ -23,6 +23,9 @@ LOOKUP  filter (``exclude_pap_red``)  always dropped  filter
   every channel is a *deployment* channel (DESIGN: a warninglist hit "blocks export to
   deployment channels"), so such entries never leave through any format. They stay visible
   through the lookup API, which is not a channel.
+* ``expired`` entries (the owner's feedback says so, feedback/confidence.py) and entries whose
+  ``valid_until`` has passed at ``now`` never leave either: an expired indicator is history,
+  not something to block or alert on.
 """
 
 from __future__ import annotations
@@ -59,6 +62,9 @@ class DeliveryEntry:
     first_seen: datetime
     benign: bool = False
     never_deploy: str | None = None
+    # Feedback (feedback/confidence.py): expired for the channel's owner, or lapsed by then.
+    expired: bool = False
+    valid_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +134,14 @@ def _compile_label_patterns(patterns: Iterable[str]) -> tuple[frozenset[str], tu
     return frozenset(exact), tuple(sorted(prefixes))
 
 
-def floor_reason(entry: DeliveryEntry, use: Use) -> str | None:
+def floor_reason(entry: DeliveryEntry, use: Use, now: datetime | None = None) -> str | None:
     """Why the deployment rule keeps ``entry`` out of every ``use`` format, or None."""
     if entry.never_deploy is not None:
         return "never-deploy"
+    if entry.expired or (
+        now is not None and entry.valid_until is not None and entry.valid_until <= now
+    ):
+        return "expired"
     if use is Use.BLOCK:
         if entry.pap is not PAP.GREEN and entry.pap is not PAP.CLEAR:
             return "pap-forbids-blocking"
@@ -146,13 +156,17 @@ def select_entries(
     *,
     use: Use,
     kinds: frozenset[ObservableType],
+    now: datetime | None = None,
 ) -> list[DeliveryEntry]:
-    """Keep the entries a format of ``use`` carrying ``kinds`` may deliver under the filter."""
+    """Keep the entries a format of ``use`` carrying ``kinds`` may deliver under the filter.
+
+    Expired entries never leave (``now`` also drops those whose ``valid_until`` has passed).
+    """
     return [
         entry
         for entry in entries
         if entry.type in kinds
-        and floor_reason(entry, use) is None
+        and floor_reason(entry, use, now) is None
         and channel_filter.accepts(entry)
     ]
 
@@ -185,4 +199,12 @@ def _merge(group: list[DeliveryEntry]) -> DeliveryEntry:
         first_seen=min(entry.first_seen for entry in group),
         benign=any(entry.benign for entry in group),
         never_deploy="; ".join(reasons) if reasons else None,
+        expired=all(entry.expired for entry in group),
+        valid_until=_latest(entry.valid_until for entry in group),
     )
+
+
+def _latest(moments: Iterable[datetime | None]) -> datetime | None:
+    """The latest expiry; no expiry at all wins."""
+    found = list(moments)
+    return None if any(m is None for m in found) else max(found)  # type: ignore[type-var]

@@ -385,3 +385,67 @@ deployment_receipts = Table(
     UniqueConstraint("channel_id", "version", "control", name="uq_deployment_receipts_version"),
 )
 Index("ix_deployment_receipts_org_id", deployment_receipts.c.org_id)
+# Feedback (issue 6): sightings, false positives and expiry statements; the per-observable
+# feedback state they update incrementally; contributor reputation; idempotent requests.
+sightings = Table(
+    "sightings",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("public_id", String(36), nullable=False, unique=True),
+    Column("org_id", BigInteger, ForeignKey("organisations.id"), nullable=False),
+    Column("api_key_id", BigInteger, nullable=True),
+    Column("observable_id", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),  # seen | false-positive | expired
+    Column("count", Integer, nullable=False),
+    Column("first_seen", Micros, nullable=False),
+    Column("last_seen", Micros, nullable=False),
+    Column("context", Text, nullable=True),
+    Column("anonymous", Boolean, nullable=False),
+    Column("source", String(8), nullable=False),  # json | stix
+    Column("item_key", String(200), nullable=True),  # the client's id: retries dedupe on it
+    Column("created_at", Micros, nullable=False),
+    UniqueConstraint("org_id", "item_key", name="uq_sightings_org_item"),
+)
+Index("ix_sightings_observable_id", sightings.c.observable_id)
+
+# The reports a sighting attached to: those its sighter could see when it was recorded.
+# No foreign keys to reports or observables: retention purges those, feedback stays.
+sighting_reports = Table(
+    "sighting_reports",
+    metadata,
+    Column("sighting_id", BigInteger, ForeignKey("sightings.id"), primary_key=True),
+    Column("report_id", BigInteger, primary_key=True),
+)
+Index("ix_sighting_reports_report_id", sighting_reports.c.report_id)
+
+# Running totals per report and sighting organisation (feedback/evidence.py), one JSON row
+# per observable, rewritten in the transaction that records each sighting.
+feedback_states = Table(
+    "feedback_states",
+    metadata,
+    Column("observable_id", BigInteger, primary_key=True),
+    Column("state", Text, nullable=False),
+    Column("statements", Integer, nullable=False),
+    Column("updated_at", Micros, nullable=False),
+)
+
+reputations = Table(
+    "reputations",
+    metadata,
+    Column("org_id", BigInteger, ForeignKey("organisations.id"), primary_key=True),
+    Column("confirmed", Integer, nullable=False),
+    Column("false_positives", Integer, nullable=False),
+    Column("updated_at", Micros, nullable=False),
+)
+
+sighting_requests = Table(
+    "sighting_requests",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("org_id", BigInteger, ForeignKey("organisations.id"), nullable=False),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("request_digest", String(64), nullable=False),
+    Column("response", LargeBinary, nullable=False),  # zlib(orjson)
+    Column("created_at", Micros, nullable=False),
+    UniqueConstraint("org_id", "idempotency_key", name="uq_sighting_requests_org_key"),
+)
