@@ -256,6 +256,8 @@ taxii_status = Table(
     Column("org_id", BigInteger, ForeignKey("organisations.id"), nullable=False),
     Column("created_at", Micros, nullable=False),
     Column("body", LargeBinary, nullable=False),  # the status resource as JSON
+)
+
 # --- Alliance rules (issue 5, parts 1-4): published sources, the points ledger, standing ---
 
 # A published source is an organisation of kind "published" whose reports are TLP:CLEAR.
@@ -310,6 +312,7 @@ alliance_standing = Table(
     Column("override_at", Micros, nullable=True),
     Column("override_until", Micros, nullable=True),
 )
+
 # Deployment channels, their versions, signed deployment receipts (issue 5, parts 5-7).
 # The latest version keeps its whole item set (``item_set``: zlib-compressed JSON list), so a new
 # version is a diff against it and the latest body can be rebuilt; channel_changes is the
@@ -385,6 +388,7 @@ deployment_receipts = Table(
     UniqueConstraint("channel_id", "version", "control", name="uq_deployment_receipts_version"),
 )
 Index("ix_deployment_receipts_org_id", deployment_receipts.c.org_id)
+
 # Feedback (issue 6): sightings, false positives and expiry statements; the per-observable
 # feedback state they update incrementally; contributor reputation; idempotent requests.
 sightings = Table(
