@@ -249,9 +249,9 @@ def _eve_event(number: int, family: str, value: str) -> dict[str, object]:
 
 def measure_index(work: Workload, directory: Path) -> tuple[MatchIndex, dict[str, float]]:
     """Build, save and reload the index; return the loaded one and the figures."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     built = build_index(work.items, seed=7)
-    build_s = time.perf_counter() - started
+    build_s, build_cpu_s = time.perf_counter() - started, time.process_time() - cpu
     data = built.to_bytes()
     (directory / "index.bin").write_bytes(data)
     del built
@@ -265,7 +265,8 @@ def measure_index(work: Workload, directory: Path) -> tuple[MatchIndex, dict[str
     tracemalloc.stop()
     count = len(index)
     return index, {
-        "indicators": count, "build_s": build_s, "load_s": load_s, "file_bytes": len(data),
+        "indicators": count, "build_s": build_s, "build_cpu_s": build_cpu_s, "load_s": load_s,
+        "file_bytes": len(data),
         "nbytes": index.nbytes, "bytes_per_indicator": index.nbytes / count,
         "traced_bytes_per_indicator": traced / count,
         "key_table_bytes": index.keys.nbytes, "cidr4_bytes": index.cidr4.nbytes,
@@ -398,7 +399,11 @@ def print_report(console: Console, figures: dict[str, object]) -> None:
     table.add_column("value", justify="right")
     table.add_column("target", justify="right")
     table.add_row("indicators", f"{index['indicators']:,}", "1,000,000")
-    table.add_row("index build", f"{index['build_s']:.2f} s", "<= 10 s")
+    table.add_row(
+        "index build (wall; CPU)",
+        f"{index['build_s']:.2f} s; {index['build_cpu_s']:.2f} s",
+        "<= 10 s",
+    )
     table.add_row(
         "index memory (nbytes)", f"{index['bytes_per_indicator']:.1f} B/indicator", "<= 32"
     )

@@ -151,6 +151,10 @@ def test_expiry_by_valid_until_by_the_contributor_or_the_viewer_only() -> None:
     assert expired(by_owner) and not expired(by_other) and expired(by_viewer)
     statement(by_viewer, VIEWER, SightingKind.SEEN)  # seen again after it said expired
     assert not expired(by_viewer)
+    retired_earlier = ObservableState()
+    statement(retired_earlier, CONTRIBUTOR, SightingKind.EXPIRED, ago=timedelta(days=2))
+    assert expired(retired_earlier, age=timedelta(days=3))
+    assert not expired(retired_earlier, age=timedelta(days=1))  # reported again since
 
 
 def entry(**kw: object) -> DeliveryEntry:

@@ -232,3 +232,21 @@ def test_bad_bodies_are_refused_with_the_field(client, member):
     assert empty_bundle.status_code == 422 and empty_bundle.json()["field"] == "objects"
     anonymous = client.post("/api/v1/sightings", content=b"[]")
     assert anonymous.status_code == 401
+
+
+def test_expiry_through_the_api(client, member, clock):
+    acme, bravo, carol = member("Acme"), member("Bravo"), member("Carol")
+    contribute(client, acme, ["evil.example"], tlp="green")
+
+    def expired(who: Any) -> bool:
+        url = "/api/v1/observables/domain/evil.example/sightings"
+        return bool(client.get(url, headers=who.auth).json()["confidence"]["expired"])
+
+    sight(client, bravo, [{"value": "evil.example", "sighting": "expired"}])
+    assert expired(bravo) and not expired(acme) and not expired(carol)
+    clock.advance(minutes=1)
+    sight(client, acme, [{"value": "evil.example", "sighting": "expired"}])  # retires its report
+    assert expired(acme) and expired(carol)
+    clock.advance(minutes=1)
+    contribute(client, acme, ["evil.example"], tlp="green")  # reported again: live again
+    assert not expired(acme) and not expired(carol) and expired(bravo)

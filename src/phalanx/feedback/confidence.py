@@ -17,9 +17,10 @@ attached to them (evidence.py), plus each contributor's reputation (reputation.p
 5. The score is ``round(100 * C)``.
 
 The observable is *expired* for the viewer when every visible report is — past its
-``valid_until``, or its contributor has since said ``expired`` — or when the viewer's own
-organisation said ``expired`` (and has not seen it since). Expired observables leave the
-viewer's deployment channels (channels/model.py) but stay visible through lookups.
+``valid_until``, or its contributor said ``expired`` at or after it last reported it — or
+when the viewer's own organisation said ``expired`` (and has not seen or reported it since).
+Expired observables leave the viewer's deployment channels (channels/model.py) but stay
+visible through lookups.
 
 Half-lives (days) default to: IPv4/IPv6 14, CIDR 30, URL 60, domain 90, e-mail 180, ASN
 365, rules 365, file hashes 3650. ``PHALANX_HALF_LIVES`` overrides them, e.g.
@@ -141,13 +142,21 @@ def is_expired(
 ) -> bool:
     """True when every visible report has expired, or the viewer itself said so."""
     own = evidence.get(viewer_org)
-    if own is not None and own.expired:
-        return True
+    if own is not None and own.expired and own.expired_at is not None:
+        reported = [r.reported_at for r in reports if r.org_id == viewer_org]
+        if not reported or max(reported) <= own.expired_at:  # not reported again since
+            return True
     if not reports:
         return False
     for report in reports:
         by_owner = evidence.get(report.org_id)
-        retired = by_owner is not None and by_owner.expired
+        # Re-reporting after retiring it revives a report: only a later expiry retires it.
+        retired = (
+            by_owner is not None
+            and by_owner.expired
+            and by_owner.expired_at is not None
+            and by_owner.expired_at >= report.reported_at
+        )
         lapsed = report.valid_until is not None and report.valid_until <= moment
         if not (retired or lapsed):
             return False
