@@ -36,6 +36,8 @@ CORROBORATION_STEP = 0.25
 SIGHTING_BONUS = 2.0
 SIGHTING_MAX_ORGS = 5
 FALSE_POSITIVE_PENALTY = 5.0
+# Distinct members besides the contributor whose false-positive claims confirm one.
+FALSE_POSITIVE_CONFIRMATIONS = 2
 ROLES = frozenset({"c2", "compromised-site", "phishing", "payload", "exfiltration", "dropper"})
 CONTEXT = ("malware family", "ATT&CK ids", "kill-chain role", "confidence", "description")
 NEW_CONTEXT = CONTEXT[:3]
@@ -215,7 +217,13 @@ def describe() -> dict[str, object]:
             "per": "independent sighting member",
             "max_members_per_report": SIGHTING_MAX_ORGS,
         },
-        "false_positive": f"minus the report's points, minus {FALSE_POSITIVE_PENALTY:g}",
+        "false_positive": {
+            "points": f"minus the report's points, minus {FALSE_POSITIVE_PENALTY:g}",
+            "confirmed_by": (
+                f"{FALSE_POSITIVE_CONFIRMATIONS} members besides the contributor calling "
+                "the report a false positive"
+            ),
+        },
         "hidden_reports": (
             "an item reported before only under markings you may not see is scored as novel"
         ),

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import orjson
 from sqlalchemy import Connection
 
+from phalanx.alliance.feedback_points import score_sightings
 from phalanx.audit.record import record as audit
 from phalanx.clock import to_micros
 from phalanx.errors import InvalidInput
@@ -99,6 +100,7 @@ def record_sightings(
                 item, "unknown", reason=not_found(item.observable).message
             )
     events = _store(hub, conn, principal, request, recordable, attached, outcomes, at)
+    score_sightings(hub, conn, events)
     ordered = [outcomes[index] for index in sorted(outcomes)]
     counts = {name: sum(1 for o in ordered if o.outcome == name) for name in OUTCOMES}
     body = orjson.dumps({"counts": counts, "items": [o.to_json() for o in ordered]})
