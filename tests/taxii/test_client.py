@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
 from typer.testing import CliRunner
 
 from phalanx.cli.app import app
+from phalanx.federation.client import TaxiiClient
 from phalanx.hub import Hub
 
 from ..conftest import add_member
@@ -67,3 +69,40 @@ def test_push_reports_failures(hub: Hub, server: Server, tmp_path: Path) -> None
     assert result.exit_code == 2
     assert "1 accepted, 1 failed" in result.output
     assert "indicator--not-a-uuid" in result.output and "field 'id'" in result.output
+
+
+def test_admin_collections_from_the_command_line(
+    hub: Hub, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PHALANX_DATABASE_URL", hub.settings.database_url)
+    created = orjson.loads(
+        run(
+            "taxii",
+            "collection-add",
+            "green-indicators",
+            "--title",
+            "Green indicators",
+            "--types",
+            "indicator",
+            "--tlp",
+            "green",
+        )
+    )
+    assert created["filter"] == {"types": ["indicator"], "tlp": ["green"], "communities": []}
+    assert "green-indicators" in run("taxii", "collection-list")
+    bad = CliRunner().invoke(app, ["taxii", "collection-add", "x", "--title", "X", "--tlp", "pink"])
+    assert bad.exit_code == 2 and "filter.tlp" in bad.output
+    member = add_member(hub, "Reader")
+    user, password = basic(member.token)
+    amber = {
+        **indicator(20),
+        "object_marking_refs": ["marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"],
+    }
+    green = indicator(21)
+    client = TaxiiClient(server.discovery, user=user, password=password)
+    list(client.push("shared", [amber, green, malware()]))
+    pulled = [o for page in client.pull("green-indicators") for o in page.objects]
+    client.close()
+    assert [o["id"] for o in pulled] == [green["id"]]
+    run("taxii", "collection-remove", "green-indicators")
+    assert "green-indicators" not in run("taxii", "collection-list")

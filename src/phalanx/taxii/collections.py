@@ -246,7 +246,11 @@ def remove(conn: Connection, alias: str) -> None:
 def list_defined(conn: Connection) -> list[dict[str, Any]]:
     """Every admin-defined collection."""
     rows = conn.execute(select(taxii_collections).order_by(taxii_collections.c.alias)).all()
-    return [{**row._asdict(), "filter": orjson.loads(row.filter)} for row in rows]
+    # Column names are SQLAlchemy quoted_name (a str subclass orjson refuses): plain str keys.
+    return [
+        {**{str(k): v for k, v in row._mapping.items()}, "filter": orjson.loads(row.filter)}
+        for row in rows
+    ]
 
 
 def _filter(raw: Mapping[str, Any], community_ids: Mapping[str, int]) -> CollectionFilter:
