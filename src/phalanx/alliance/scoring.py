@@ -24,9 +24,9 @@ points the report earned plus 5.
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from phalanx.alliance.novelty import Novelty, Verdict
 from phalanx.observables.kinds import HASH_TYPES, RULE_TYPES, ObservableType
@@ -159,14 +159,30 @@ def credit_unit(kind: ObservableType, value: str, suffixes: frozenset[str]) -> s
     if kind is ObservableType.DOMAIN:
         return "domain:" + registered_domain(value, suffixes)
     if kind is ObservableType.URL:
-        host = _url_host(value)
+        host = url_host(value)
         if host is None:
             return "url:" + value
         return credit_unit(_host_kind(host), host, suffixes)
     if kind is ObservableType.IPV6:
-        network = ipaddress.ip_network(f"{value}/64", strict=False)
-        return f"ipv6:{network}"
+        try:
+            number = int.from_bytes(socket.inet_pton(socket.AF_INET6, value), "big")
+        except OSError:
+            return "ipv6:" + value
+        return f"ipv6:{ipaddress.IPv6Address(number >> 64 << 64)}/64"
     return f"{kind.value}:{value}"
+
+
+def url_host(url: str) -> str | None:
+    """The host of a canonical URL (observables/urls.py), without brackets or port."""
+    _scheme, sep, rest = url.partition("://")
+    if not sep:
+        return None
+    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    host = authority.rpartition("@")[2]
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0] or None
+    host = host.rsplit(":", 1)[0] if ":" in host else host
+    return host.rstrip(".") or None
 
 
 def registered_domain(name: str, suffixes: frozenset[str]) -> str:
@@ -222,20 +238,11 @@ def describe() -> dict[str, object]:
     }
 
 
-def _url_host(url: str) -> str | None:
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
-    return host.rstrip(".") if host else None
-
-
 def _host_kind(host: str) -> ObservableType:
-    try:
-        version = ipaddress.ip_address(host).version
-    except ValueError:
-        return ObservableType.DOMAIN
-    return ObservableType.IPV4 if version == 4 else ObservableType.IPV6
+    if ":" in host:
+        return ObservableType.IPV6
+    last = host.rsplit(".", 1)[-1]
+    return ObservableType.IPV4 if last.isdigit() else ObservableType.DOMAIN
 
 
 def sum_points(scores: Iterable[Score]) -> float:
