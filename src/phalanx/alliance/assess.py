@@ -70,6 +70,7 @@ def assess(
     credited = ledger.credited_units(conn, org_id, sorted(set(units.values())))
     # Items sharing a marking, kind and class score alike: score each combination once.
     same: dict[tuple[object, ...], tuple[int, str]] = {}
+    label_sets: dict[int, frozenset[str]] = {}
     found: dict[int, Assessment] = {}
     for key, item in items.items():
         obs, marking = item.observable, item.marking
@@ -82,12 +83,11 @@ def assess(
         if hit is not None:
             points = Score(hit[0], hit[1], unit)
         else:
+            labels = label_sets.get(id(marking))
+            if labels is None:
+                labels = label_sets[id(marking)] = frozenset(marking.labels)
             context = ItemContext(
-                obs.type,
-                obs.value,
-                frozenset(marking.labels),
-                marking.confidence,
-                bool(marking.comment),
+                obs.type, obs.value, labels, marking.confidence, bool(marking.comment)
             )
             points = score(
                 context,

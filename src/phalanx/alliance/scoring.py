@@ -27,6 +27,7 @@ import ipaddress
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from phalanx.alliance.novelty import Novelty, Verdict
 from phalanx.observables.kinds import HASH_TYPES, RULE_TYPES, ObservableType
@@ -95,22 +96,31 @@ def base_points(kind: ObservableType, labels: frozenset[str]) -> tuple[float, st
 
 def context_of(item: ItemContext) -> tuple[str, ...]:
     """Which context elements the item carries, in ``CONTEXT`` order."""
-    has = {
-        "malware family": any(label.startswith("malware:") for label in item.labels),
-        "ATT&CK ids": any(label.startswith("attack:") for label in item.labels),
-        "kill-chain role": bool(item.labels & ROLES)
-        or any(label.startswith("kill-chain:") for label in item.labels),
-        "confidence": item.confidence is not None,
-        "description": item.description,
-    }
-    return tuple(name for name in CONTEXT if has[name])
+    found = label_context(item.labels)
+    if item.confidence is not None:
+        found += ("confidence",)
+    return (*found, "description") if item.description else found
+
+
+@lru_cache(maxsize=4_096)
+def label_context(labels: frozenset[str]) -> tuple[str, ...]:
+    """The context elements a set of labels carries (family, ATT&CK ids, role), in order."""
+    family = attack = role = False
+    for label in labels:
+        if label.startswith("malware:"):
+            family = True
+        elif label.startswith("attack:"):
+            attack = True
+        elif label in ROLES or label.startswith("kill-chain:"):
+            role = True
+    flags = (family, attack, role)
+    return tuple(name for name, present in zip(NEW_CONTEXT, flags, strict=True) if present)
 
 
 def new_context(item: ItemContext, seen_labels: frozenset[str]) -> tuple[str, ...]:
     """Context elements with at least one label none of the earlier visible reports had."""
-    fresh = frozenset(label for label in item.labels if label not in seen_labels)
-    present = context_of(ItemContext(item.kind, item.value, fresh))
-    return tuple(name for name in present if name in NEW_CONTEXT)
+    fresh = item.labels - seen_labels
+    return label_context(fresh) if fresh else ()
 
 
 def score(
@@ -169,7 +179,7 @@ def credit_unit(kind: ObservableType, value: str, suffixes: frozenset[str]) -> s
         except OSError:
             return "ipv6:" + value
         return f"ipv6:{ipaddress.IPv6Address(number >> 64 << 64)}/64"
-    return f"{kind.value}:{value}"
+    return kind + ":" + value  # a StrEnum concatenates as its value
 
 
 def url_host(url: str) -> str | None:
