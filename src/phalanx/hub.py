@@ -62,6 +62,10 @@ class Hub:
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True, clock: Clock = now) -> Hub:
         """Connect to the configured store, applying migrations unless told not to."""
+        from phalanx.alliance.warninglist_files import check_names
+
+        # A misspelt warninglist fails here, not in the middle of a member's contribution.
+        check_names(settings.warninglists, settings.warninglists_dir)
         db = Database(settings.database_url, sqlite_cache_mib=settings.sqlite_cache_mib)
         if migrate:
             upgrade(db)

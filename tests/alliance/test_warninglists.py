@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from phalanx.alliance.warninglist_files import available, choose, load_index, read_list
 from phalanx.alliance.warninglists import WarningList, WarninglistIndex, parse_list
+from phalanx.hub import Hub
 from phalanx.observables.kinds import ObservableType as T
 
 
@@ -115,3 +117,8 @@ def test_every_bundled_and_shared_list_parses(shared_data: Path) -> None:
         assert read_list(name, found[name]).entries
     with pytest.raises(ValueError, match="unknown warninglist 'nope'"):
         choose(("nope",), found)
+
+
+def test_a_misspelt_list_stops_the_hub_at_start(settings: Any) -> None:
+    with pytest.raises(ValueError, match="unknown warninglist 'rfc1981' in PHALANX_WARNINGLISTS"):
+        Hub.open(settings.with_(warninglists=("default", "rfc1981")))

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, select
 
 from phalanx.alliance import ledger
-from phalanx.alliance.novelty import NO_PRIOR, Prior, Verdict, classify
+from phalanx.alliance.novelty import NO_PRIOR, Novelty, Prior, Verdict, classify
 from phalanx.alliance.scoring import ItemContext, Score, credit_unit, score
 from phalanx.alliance.warninglist_files import load_index, public_suffixes
 from phalanx.alliance.warninglists import WarninglistIndex
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from phalanx.ingest.items import PreparedItem
 
 CHUNK = 5_000
+CORROBORATING = Novelty.CORROBORATING
 
 
 # Not frozen: one per item on the ingest hot path.
@@ -67,27 +68,37 @@ def assess(
         for key, i in items.items()
     }
     credited = ledger.credited_units(conn, org_id, sorted(set(units.values())))
+    # Items sharing a marking, kind and class score alike: score each combination once.
+    same: dict[tuple[object, ...], tuple[int, str]] = {}
+    label_sets: dict[int, frozenset[str]] = {}
     found: dict[int, Assessment] = {}
     for key, item in items.items():
         obs, marking = item.observable, item.marking
         prior = priors.get(key, NO_PRIOR)
         verdict = classify(prior, index.match(obs.type, obs.value))
         unit = units[key]
-        context = ItemContext(
-            obs.type,
-            obs.value,
-            frozenset(marking.labels),
-            marking.confidence,
-            bool(marking.comment),
-        )
-        points = score(
-            context,
-            verdict,
-            unit=unit,
-            seen_labels=prior.visible_labels,
-            already_reported=prior.own,
-            credited_for=_describe(unit) if unit in credited else None,
-        )
+        plain = not prior.own and unit not in credited and verdict.shown is not CORROBORATING
+        cache_key = (verdict.shown, verdict.warninglist, obs.type, id(marking))
+        hit = same.get(cache_key) if plain else None
+        if hit is not None:
+            points = Score(hit[0], hit[1], unit)
+        else:
+            labels = label_sets.get(id(marking))
+            if labels is None:
+                labels = label_sets[id(marking)] = frozenset(marking.labels)
+            context = ItemContext(
+                obs.type, obs.value, labels, marking.confidence, bool(marking.comment)
+            )
+            points = score(
+                context,
+                verdict,
+                unit=unit,
+                seen_labels=prior.visible_labels,
+                already_reported=prior.own,
+                credited_for=_describe(unit) if unit in credited else None,
+            )
+            if plain:
+                same[cache_key] = (points.centipoints, points.reason)
         if points.centipoints > 0:
             credited.add(unit)
         found[key] = Assessment(verdict, points, not prior.own)

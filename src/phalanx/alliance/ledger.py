@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, and_, func, select
 
 from phalanx.alliance import scoring
+from phalanx.alliance.warninglist_files import public_suffixes
 from phalanx.clock import from_micros, to_micros
 from phalanx.errors import InvalidInput, NotFound
-from phalanx.store.tables import alliance_ledger, reports
+from phalanx.observables.kinds import ObservableType
+from phalanx.store.tables import alliance_ledger, observables, reports
 
 if TYPE_CHECKING:
     from phalanx.hub import Hub
@@ -105,9 +107,15 @@ def record_feedback(
     if kind not in FEEDBACK_KINDS:
         raise InvalidInput(f"must be one of {', '.join(FEEDBACK_KINDS)}", field="kind")
     report = conn.execute(
-        select(reports.c.org_id, reports.c.observable_id, reports.c.contribution_id).where(
-            reports.c.id == report_id
+        select(
+            reports.c.org_id,
+            reports.c.observable_id,
+            reports.c.contribution_id,
+            observables.c.type,
+            observables.c.value,
         )
+        .join(observables, observables.c.id == reports.c.observable_id)
+        .where(reports.c.id == report_id)
     ).first()
     if report is None:
         raise NotFound(f"no report {report_id}")
@@ -121,7 +129,8 @@ def record_feedback(
     earlier_orgs = set(earlier)
     if by_org in earlier_orgs:
         return None
-    earned = _earned(conn, report.org_id, report.observable_id, report.contribution_id)
+    unit = scoring.credit_unit(ObservableType(report.type), report.value, public_suffixes())
+    earned = _earned(conn, report.org_id, unit, report.observable_id, report.contribution_id)
     if kind == "sighting":
         # Only intelligence that earned points earns a bonus: sightings of a published or
         # benign value reward nobody for re-posting it.
@@ -158,10 +167,15 @@ def record_feedback(
     return _last(conn, report.org_id, report_id, kind)
 
 
-def _earned(conn: Connection, org_id: int, observable_id: int, contribution_id: int) -> int:
+def _earned(
+    conn: Connection, org_id: int, unit: str, observable_id: int, contribution_id: int
+) -> int:
+    # Only earning rows count, and those are indexed by (organisation, credit unit).
     total = conn.execute(
         select(func.coalesce(func.sum(alliance_ledger.c.centipoints), 0)).where(
             alliance_ledger.c.org_id == org_id,
+            alliance_ledger.c.credit_unit == unit,
+            alliance_ledger.c.centipoints > 0,
             alliance_ledger.c.observable_id == observable_id,
             alliance_ledger.c.contribution_id == contribution_id,
             alliance_ledger.c.kind == "contribution",

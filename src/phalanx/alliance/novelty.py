@@ -38,6 +38,8 @@ class Prior:
 
 
 NO_PRIOR = Prior()
+# The plain names, for hot paths: ``.value`` on an enum member is a descriptor call.
+NAMES: dict[Novelty, str] = {member: member.value for member in Novelty}
 
 
 @dataclass(frozen=True, slots=True)

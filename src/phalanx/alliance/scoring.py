@@ -24,9 +24,10 @@ points the report earned plus 5.
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from functools import lru_cache
 
 from phalanx.alliance.novelty import Novelty, Verdict
 from phalanx.observables.kinds import HASH_TYPES, RULE_TYPES, ObservableType
@@ -97,22 +98,31 @@ def base_points(kind: ObservableType, labels: frozenset[str]) -> tuple[float, st
 
 def context_of(item: ItemContext) -> tuple[str, ...]:
     """Which context elements the item carries, in ``CONTEXT`` order."""
-    has = {
-        "malware family": any(label.startswith("malware:") for label in item.labels),
-        "ATT&CK ids": any(label.startswith("attack:") for label in item.labels),
-        "kill-chain role": bool(item.labels & ROLES)
-        or any(label.startswith("kill-chain:") for label in item.labels),
-        "confidence": item.confidence is not None,
-        "description": item.description,
-    }
-    return tuple(name for name in CONTEXT if has[name])
+    found = label_context(item.labels)
+    if item.confidence is not None:
+        found += ("confidence",)
+    return (*found, "description") if item.description else found
+
+
+@lru_cache(maxsize=4_096)
+def label_context(labels: frozenset[str]) -> tuple[str, ...]:
+    """The context elements a set of labels carries (family, ATT&CK ids, role), in order."""
+    family = attack = role = False
+    for label in labels:
+        if label.startswith("malware:"):
+            family = True
+        elif label.startswith("attack:"):
+            attack = True
+        elif label in ROLES or label.startswith("kill-chain:"):
+            role = True
+    flags = (family, attack, role)
+    return tuple(name for name, present in zip(NEW_CONTEXT, flags, strict=True) if present)
 
 
 def new_context(item: ItemContext, seen_labels: frozenset[str]) -> tuple[str, ...]:
     """Context elements with at least one label none of the earlier visible reports had."""
-    fresh = frozenset(label for label in item.labels if label not in seen_labels)
-    present = context_of(ItemContext(item.kind, item.value, fresh))
-    return tuple(name for name in present if name in NEW_CONTEXT)
+    fresh = item.labels - seen_labels
+    return label_context(fresh) if fresh else ()
 
 
 def score(
@@ -161,14 +171,30 @@ def credit_unit(kind: ObservableType, value: str, suffixes: frozenset[str]) -> s
     if kind is ObservableType.DOMAIN:
         return "domain:" + registered_domain(value, suffixes)
     if kind is ObservableType.URL:
-        host = _url_host(value)
+        host = url_host(value)
         if host is None:
             return "url:" + value
         return credit_unit(_host_kind(host), host, suffixes)
     if kind is ObservableType.IPV6:
-        network = ipaddress.ip_network(f"{value}/64", strict=False)
-        return f"ipv6:{network}"
-    return f"{kind.value}:{value}"
+        try:
+            number = int.from_bytes(socket.inet_pton(socket.AF_INET6, value), "big")
+        except OSError:
+            return "ipv6:" + value
+        return f"ipv6:{ipaddress.IPv6Address(number >> 64 << 64)}/64"
+    return kind + ":" + value  # a StrEnum concatenates as its value
+
+
+def url_host(url: str) -> str | None:
+    """The host of a canonical URL (observables/urls.py), without brackets or port."""
+    _scheme, sep, rest = url.partition("://")
+    if not sep:
+        return None
+    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    host = authority.rpartition("@")[2]
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0] or None
+    host = host.rsplit(":", 1)[0] if ":" in host else host
+    return host.rstrip(".") or None
 
 
 def registered_domain(name: str, suffixes: frozenset[str]) -> str:
@@ -230,20 +256,11 @@ def describe() -> dict[str, object]:
     }
 
 
-def _url_host(url: str) -> str | None:
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
-    return host.rstrip(".") if host else None
-
-
 def _host_kind(host: str) -> ObservableType:
-    try:
-        version = ipaddress.ip_address(host).version
-    except ValueError:
-        return ObservableType.DOMAIN
-    return ObservableType.IPV4 if version == 4 else ObservableType.IPV6
+    if ":" in host:
+        return ObservableType.IPV6
+    last = host.rsplit(".", 1)[-1]
+    return ObservableType.IPV4 if last.isdigit() else ObservableType.DOMAIN
 
 
 def sum_points(scores: Iterable[Score]) -> float:

@@ -88,8 +88,16 @@ def choose(names: Iterable[str], found: dict[str, Path]) -> list[str]:
         elif name in found:
             chosen.append(name)
         else:
-            raise ValueError(f"unknown warninglist {name!r}; none found under that name")
+            raise ValueError(
+                f"unknown warninglist {name!r} in PHALANX_WARNINGLISTS; use default, all, or "
+                "the name of a lists/<name>/list.json (bundled or in PHALANX_WARNINGLISTS_DIR)"
+            )
     return list(dict.fromkeys(chosen))
+
+
+def check_names(names: Iterable[str], extra_dir: str = "") -> None:
+    """Raise ValueError naming any configured list that does not exist (a directory listing)."""
+    choose(names, available(extra_dir or None))
 
 
 def read_list(name: str, path: Path) -> WarningList:

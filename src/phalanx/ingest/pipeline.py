@@ -25,6 +25,7 @@ from sqlalchemy import Connection, insert, select
 
 from phalanx.alliance import ledger, standing
 from phalanx.alliance.assess import Assessment, assess
+from phalanx.alliance.novelty import NAMES
 from phalanx.audit.record import record
 from phalanx.clock import to_micros
 from phalanx.errors import InvalidInput, TooLarge
@@ -291,7 +292,7 @@ def _classify(
         accepted.append(Accepted(item, key, scope_id, own.get((key, scope_id)), found))
         outcome = _outcome(item, "known" if key in seen else "new")
         if found is not None:
-            outcome.novelty = found.verdict.shown.value
+            outcome.novelty = NAMES[found.verdict.shown]
             outcome.points = found.score.points if found.first_report else 0.0
         outcomes[item.index] = outcome
     return accepted, outcomes
@@ -395,8 +396,8 @@ def _score(
             "contribution",
             a.score.centipoints,
             a.score.reason,
-            a.verdict.shown.value,
-            a.verdict.true.value,
+            NAMES[a.verdict.shown],
+            NAMES[a.verdict.true],
             entry.key,
             contribution_id,
             None,

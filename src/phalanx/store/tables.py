@@ -297,8 +297,22 @@ alliance_ledger = Table(
     Column("by_org_id", BigInteger, nullable=True),
 )
 Index("ix_alliance_ledger_org_id", alliance_ledger.c.org_id, alliance_ledger.c.id)
-Index("ix_alliance_ledger_org_unit", alliance_ledger.c.org_id, alliance_ledger.c.credit_unit)
-Index("ix_alliance_ledger_report_id", alliance_ledger.c.report_id)
+# Partial indexes: only earning rows are looked up by unit, only feedback rows by report.
+_EARNING = alliance_ledger.c.centipoints > 0
+_FEEDBACK = alliance_ledger.c.report_id.isnot(None)
+Index(
+    "ix_alliance_ledger_org_unit",
+    alliance_ledger.c.org_id,
+    alliance_ledger.c.credit_unit,
+    sqlite_where=_EARNING,
+    postgresql_where=_EARNING,
+)
+Index(
+    "ix_alliance_ledger_report_id",
+    alliance_ledger.c.report_id,
+    sqlite_where=_FEEDBACK,
+    postgresql_where=_FEEDBACK,
+)
 
 # The stored form of a standing: when access is (or will be) lost, and an admin override.
 alliance_standing = Table(

@@ -50,8 +50,23 @@ def upgrade() -> None:
         sa.Column("by_org_id", sa.BigInteger, nullable=True),
     )
     op.create_index("ix_alliance_ledger_org_id", "alliance_ledger", ["org_id", "id"])
-    op.create_index("ix_alliance_ledger_org_unit", "alliance_ledger", ["org_id", "credit_unit"])
-    op.create_index("ix_alliance_ledger_report_id", "alliance_ledger", ["report_id"])
+    # Partial: only earning rows are looked up by unit, only feedback rows by report.
+    earning = sa.text("centipoints > 0")
+    feedback = sa.text("report_id IS NOT NULL")
+    op.create_index(
+        "ix_alliance_ledger_org_unit",
+        "alliance_ledger",
+        ["org_id", "credit_unit"],
+        sqlite_where=earning,
+        postgresql_where=earning,
+    )
+    op.create_index(
+        "ix_alliance_ledger_report_id",
+        "alliance_ledger",
+        ["report_id"],
+        sqlite_where=feedback,
+        postgresql_where=feedback,
+    )
     op.create_table(
         "alliance_standing",
         sa.Column("org_id", sa.BigInteger, sa.ForeignKey("organisations.id"), primary_key=True),
