@@ -6,6 +6,8 @@ import base64
 import csv
 import hashlib
 import io
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import dns.zone
@@ -15,6 +17,7 @@ import suricataparser
 import yara
 from idstools import rule as idstools_rule
 from pymisp import MISPAttribute, MISPEvent
+from pymisp.tools.feed import feed_meta_generator
 from stix2validator import ValidationOptions, validate_instance
 
 from phalanx.channels.delta import Delta, apply
@@ -111,6 +114,17 @@ def judge_misp_feed(body: bytes, channel: dict[str, Any]) -> None:
     assert sorted(hashes) == sorted(
         f"{hashlib.md5(a.value.encode()).hexdigest()},{uuid}" for a in event.attributes
     )
+    # PyMISP's own feed tool rebuilds the same manifest and hashes from the event file.
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, f"{uuid}.json").write_bytes(files[f"{uuid}.json"])
+        feed_meta_generator(Path(folder))
+        rebuilt = orjson.loads(Path(folder, "manifest.json").read_bytes())
+        rebuilt_hashes = Path(folder, "hashes.csv").read_text().splitlines()
+    assert set(rebuilt) == {uuid}
+    for field in ("info", "date", "analysis", "threat_level_id", "timestamp"):
+        assert str(rebuilt[uuid][field]) == str(manifest[uuid][field]), field
+    assert rebuilt[uuid]["Orgc"]["uuid"] == manifest[uuid]["Orgc"]["uuid"]
+    assert sorted(rebuilt_hashes) == sorted(hashes)
 
 
 JUDGES = {
