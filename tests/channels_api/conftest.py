@@ -24,7 +24,8 @@ from phalanx.settings import Settings
 IPS = ("45.77.1.2", "185.220.101.7", "91.198.174.192")
 DOMAINS = ("evil-phx.xyz", "login.bad-phx.top")
 URLS = ("http://evil-phx.xyz/gate.php?id=1",)
-SHA256 = tuple(hashlib.sha256(bytes([i])).hexdigest() for i in range(2))
+# Not single bytes: those files are on the common false-positive hash warninglist.
+SHA256 = tuple(hashlib.sha256(f"phalanx sample {i}".encode()).hexdigest() for i in range(2))
 MD5 = (hashlib.md5(b"phalanx").hexdigest(),)
 YARA = ('rule phx_test_rule { strings: $a = "evil-payload" condition: $a }',)
 ALL_FORMATS = (

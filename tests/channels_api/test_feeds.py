@@ -75,7 +75,8 @@ def judge_rpz(body: bytes, channel: dict[str, Any]) -> None:
 def judge_yara(body: bytes, channel: dict[str, Any]) -> None:
     rules = yara.compile(source=body.decode("utf-8"), includes=False)
     assert {m.rule for m in rules.match(data=b"xx evil-payload xx")} == {"phx_test_rule"}
-    assert {m.rule for m in rules.match(data=bytes([0]))} == {f"phx_sha256_{SHA256[0]}"}
+    sample = b"phalanx sample 0"
+    assert {m.rule for m in rules.match(data=sample)} == {f"phx_sha256_{SHA256[0]}"}
     assert {m.rule for m in rules.match(data=b"phalanx")} == {f"phx_md5_{MD5[0]}"}
 
 

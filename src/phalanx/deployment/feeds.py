@@ -34,9 +34,11 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
+from phalanx.alliance.assess import warninglist_index
+from phalanx.alliance.warninglists import WarninglistIndex
 from phalanx.audit.record import record
 from phalanx.channels import delta as channel_delta
-from phalanx.channels.benign import NOTHING_BENIGN, RESERVED, BenignIndex
+from phalanx.channels.benign import NOTHING_BENIGN, RESERVED, BenignIndex, CombinedIndex
 from phalanx.channels.definition import Channel
 from phalanx.channels.formats import registry
 from phalanx.channels.formats.base import ChannelFormat, etag
@@ -44,6 +46,9 @@ from phalanx.channels.model import DeliveryEntry, Use, merge_duplicates
 from phalanx.channels.receipts import content_digest
 from phalanx.clock import format_timestamp, from_micros, to_micros
 from phalanx.errors import InvalidInput
+from phalanx.feedback import delivery as feedback_delivery
+from phalanx.feedback import service as feedback_service
+from phalanx.feedback import store as feedback_store
 from phalanx.hub import Hub
 from phalanx.members.model import Principal
 from phalanx.members.service import get_org_by_id
@@ -51,6 +56,7 @@ from phalanx.observables.kinds import ObservableType
 from phalanx.policy.labels import decode_labels
 from phalanx.policy.markings import PAP, TLP
 from phalanx.policy.model import Viewer
+from phalanx.policy.plan import VisibilityPlan
 from phalanx.store import channels as channel_store
 from phalanx.store.channels import Version
 
@@ -68,9 +74,26 @@ def set_benign_index(index: BenignIndex) -> None:
     _benign[0] = index
 
 
-def benign_index() -> BenignIndex:
-    """The hub-wide benign index (default: the never-block table, ``channels/benign``)."""
-    return _benign[0]
+def benign_index(hub: Hub | None = None) -> BenignIndex:
+    """The benign index: one installed with ``set_benign_index``, else (given a hub) the
+    never-block table and the hub's warninglists (``PHALANX_WARNINGLISTS``), else the
+    never-block table alone (``channels/benign``)."""
+    installed = _benign[0]
+    if installed is not RESERVED or hub is None:
+        return installed
+    return CombinedIndex(RESERVED, WarninglistBenign(warninglist_index(hub)))
+
+
+class WarninglistBenign:
+    """The alliance's warninglist index as a channel benign index."""
+
+    def __init__(self, index: WarninglistIndex) -> None:
+        self.index = index
+
+    def reason(self, kind: ObservableType, value: str) -> str | None:
+        """``warninglist:<name>`` for a listed value, else None."""
+        name = self.index.match(kind, value)
+        return None if name is None else f"warninglist:{name}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,18 +143,24 @@ def channel_viewer(conn: Connection, channel: Channel) -> Viewer:
     return Viewer(org_id=org.id, country=org.country, purpose=PURPOSE)
 
 
-def delivery_entries(rows: Iterable[Sequence[Any]], benign: BenignIndex) -> Iterator[DeliveryEntry]:
+def delivery_entries(
+    rows: Iterable[Sequence[Any]],
+    benign: BenignIndex,
+    keys: dict[tuple[ObservableType, str], int] | None = None,
+    wanted: frozenset[int] = frozenset(),
+) -> Iterator[DeliveryEntry]:
     """Entries from ``deliverable_rows`` tuples, one per report (same order).
 
-    A million rows pass through here, so parsed labels, markings and times are memoised:
-    most reports share them.
+    The observable key of each value in ``wanted`` (those with feedback) is noted in
+    ``keys``. A million rows pass through here, so parsed labels, markings and times are
+    memoised: most reports share them.
     """
     kinds = {kind.value: kind for kind in ObservableType}
     tlps = {tlp.value: tlp for tlp in TLP}
     paps = {pap.value: pap for pap in PAP}
     labels: dict[str, tuple[str, ...]] = {}
     times: dict[int, datetime] = {}
-    for kind_name, value, encoded, confidence, tlp, pap, created, report_id in rows:
+    for kind_name, value, encoded, confidence, tlp, pap, created, report_id, until, key in rows:
         kind = kinds[kind_name]
         found_labels = labels.get(encoded)
         if found_labels is None:
@@ -139,6 +168,8 @@ def delivery_entries(rows: Iterable[Sequence[Any]], benign: BenignIndex) -> Iter
         first_seen = times.get(created)
         if first_seen is None:
             first_seen = times[created] = from_micros(created)
+        if keys is not None and key in wanted:
+            keys[(kind, value)] = key
         yield DeliveryEntry(
             kind,
             value,
@@ -149,6 +180,7 @@ def delivery_entries(rows: Iterable[Sequence[Any]], benign: BenignIndex) -> Iter
             f"report-{report_id}",
             first_seen,
             benign.reason(kind, value) is not None,
+            valid_until=None if until is None else from_micros(until),
         )
 
 
@@ -160,14 +192,50 @@ def compute_items(
     plan = hub.plan(conn, channel_viewer(conn, channel))
     kinds = spec.kinds if channel.filter.kinds is None else spec.kinds & channel.filter.kinds
     wanted = None if kinds == frozenset(ObservableType) else [kind.value for kind in kinds]
-    if benign is RESERVED and spec.use is Use.BLOCK:
-        # Block formats check the never-block table at their boundary, and RESERVED knows
-        # nothing else: asking it first would only double the cost per entry.
-        benign = NOTHING_BENIGN
+    if spec.use is Use.BLOCK:
+        # Block formats check the never-block table at their boundary: asking it first too
+        # would only double the cost per entry.
+        benign = _without_reserved(benign)
     rows = channel_store.deliverable_rows(conn, plan, wanted)
-    entries = list(merged(delivery_entries(rows, benign)))
-    selected = spec.select(entries, channel.filter)
+    with_feedback = feedback_store.keys_with_feedback(conn)
+    keys: dict[tuple[ObservableType, str], int] = {}
+    entries = list(merged(delivery_entries(rows, benign, keys, with_feedback)))
+    if keys:
+        entries = _with_feedback(hub, conn, channel, plan, entries, keys)
+    selected = spec.select(entries, channel.filter, now=hub.clock())
     return spec.collect(selected, channel_name=channel.name).items
+
+
+def _with_feedback(
+    hub: Hub,
+    conn: Connection,
+    channel: Channel,
+    plan: VisibilityPlan,
+    entries: list[DeliveryEntry],
+    keys: dict[tuple[ObservableType, str], int],
+) -> list[DeliveryEntry]:
+    """Entries with the owner's feedback-adjusted confidence and expiry (feedback/delivery).
+
+    Only observables with sightings, false positives or expiry statements are assessed; the
+    others keep their reported confidence.
+    """
+    viewer = channel_viewer(conn, channel)
+    assessed = feedback_service.assess_keys(hub, conn, viewer, plan, sorted(set(keys.values())))
+    return [
+        feedback_delivery.with_feedback(
+            entry, assessed.get(keys.get((entry.type, entry.value), -1))
+        )
+        for entry in entries
+    ]
+
+
+def _without_reserved(benign: BenignIndex) -> BenignIndex:
+    if benign is RESERVED:
+        return NOTHING_BENIGN
+    if isinstance(benign, CombinedIndex) and benign.indexes[:1] == (RESERVED,):
+        rest = benign.indexes[1:]
+        return rest[0] if len(rest) == 1 else CombinedIndex(*rest)
+    return benign
 
 
 def merged(entries: Iterable[DeliveryEntry]) -> Iterator[DeliveryEntry]:
@@ -188,8 +256,9 @@ def store_mark(hub: Hub, conn: Connection, channel: Channel) -> str:
     scopes = hub.scopes.all(conn)
     plan = hub.plan(conn, channel_viewer(conn, channel))
     top = channel_store.store_mark(conn)
+    feedback = feedback_store.last_change(conn)
     until = "" if plan.stable_until is None else str(to_micros(plan.stable_until))
-    return f"{world.version}/{len(scopes)}/{top}/{until}"
+    return f"{world.version}/{len(scopes)}/{top}/{feedback}/{until}"
 
 
 def current(
@@ -215,7 +284,7 @@ def current(
         )
         if fresh and not force and latest is not None:
             return Current(latest)
-        items = compute_items(hub, conn, channel, benign or benign_index())
+        items = compute_items(hub, conn, channel, benign or benign_index(hub))
     found = mint(hub, channel, items, mark=mark, now=now)
     if cache is not None and found.content is not None:
         cache.put(found.version, found.content)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from phalanx.feedback.evidence import ObservableState
 from phalanx.feedback.reputation import Reputation
@@ -111,6 +111,16 @@ def save_states(
             for key, state in states.items()
         ],
     )
+
+
+def keys_with_feedback(conn: Connection) -> frozenset[int]:
+    """The observables that have any feedback (sightings, false positives, expiry)."""
+    return frozenset(conn.execute(select(feedback_states.c.observable_id)).scalars())
+
+
+def last_change(conn: Connection) -> int:
+    """When feedback last changed (microseconds; 0 without any): channels recompute then."""
+    return int(conn.execute(select(func.max(feedback_states.c.updated_at))).scalar() or 0)
 
 
 def states_for(conn: Connection, keys: Sequence[int]) -> dict[int, ObservableState]:

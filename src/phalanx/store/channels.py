@@ -342,8 +342,9 @@ def deliverable_rows(
 ) -> Iterator[Sequence[Any]]:
     """The visible live reports of these kinds, grouped by observable, as light tuples.
 
-    (type, value, labels, confidence, tlp, pap, created_at, report id) — the columns a feed
-    needs, under the very condition every read path filters with (``visibility.visible``).
+    (type, value, labels, confidence, tlp, pap, created_at, report id, valid_until,
+    observable id) — the columns a feed needs, under the very condition every read path
+    filters with (``visibility.visible``).
     """
     query = (
         select(
@@ -355,6 +356,8 @@ def deliverable_rows(
             reports.c.pap,
             reports.c.created_at,
             reports.c.id,
+            reports.c.valid_until,
+            reports.c.observable_id,
         )
         .join(observables, observables.c.id == reports.c.observable_id)
         .where(visible(plan))

@@ -446,6 +446,8 @@ feedback_states = Table(
     Column("statements", Integer, nullable=False),
     Column("updated_at", Micros, nullable=False),
 )
+# Channels ask for the latest change on every feed request (deployment/feeds.store_mark).
+Index("ix_feedback_states_updated_at", feedback_states.c.updated_at)
 
 reputations = Table(
     "reputations",

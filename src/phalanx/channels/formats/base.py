@@ -90,10 +90,16 @@ class ChannelFormat:
     description: str = ""
 
     def select(
-        self, entries: Iterable[DeliveryEntry], channel_filter: ChannelFilter
+        self,
+        entries: Iterable[DeliveryEntry],
+        channel_filter: ChannelFilter,
+        now: datetime | None = None,
     ) -> list[DeliveryEntry]:
-        """The entries this format may deliver for a channel with ``channel_filter``."""
-        return select_entries(entries, channel_filter, use=self.use, kinds=self.kinds)
+        """The entries this format may deliver for a channel with ``channel_filter``.
+
+        With ``now``, entries whose ``valid_until`` has passed are dropped as expired.
+        """
+        return select_entries(entries, channel_filter, use=self.use, kinds=self.kinds, now=now)
 
     def build(
         self,

@@ -52,6 +52,7 @@ def upgrade() -> None:
         sa.Column("statements", sa.Integer, nullable=False),
         sa.Column("updated_at", sa.BigInteger, nullable=False),
     )
+    op.create_index("ix_feedback_states_updated_at", "feedback_states", ["updated_at"])
     op.create_table(
         "reputations",
         sa.Column("org_id", sa.BigInteger, sa.ForeignKey("organisations.id"), primary_key=True),
