@@ -20,13 +20,16 @@ from phalanx.alliance.tiers import (
     Standing,
     StandingRule,
     Status,
+    downgraded_for_compliance,
     evaluate,
     restricted_at,
     with_override,
 )
 from phalanx.audit.record import record
 from phalanx.clock import from_micros, to_micros
+from phalanx.deployment import compliance
 from phalanx.errors import InvalidInput, NotFound
+from phalanx.members.service import get_org_by_id
 from phalanx.settings import Settings
 from phalanx.store import world as world_store
 from phalanx.store.tables import alliance_standing, organisations
@@ -41,6 +44,7 @@ def rule_from(settings: Settings) -> StandingRule:
         min_points_per_day=float(settings.standing_min_points_per_day),
         window_days=int(settings.standing_window_days),
         grace_days=int(settings.standing_grace_days),
+        compliance_downgrade=settings.compliance_consequence == "downgrade",
     )
 
 
@@ -55,7 +59,12 @@ def current(hub: Hub, conn: Connection, *, org_id: int, now: datetime) -> Standi
     stored = _stored(conn, org_id)
     override = None if stored is None else stored_override(stored)
     rows = ledger.entries(conn, org_id, rule.lookback(now))
-    return evaluate(rows, rule=rule, now=now, joined=from_micros(joined), override=override)
+    found = evaluate(rows, rule=rule, now=now, joined=from_micros(joined), override=override)
+    if rule.compliance_downgrade and compliance.downgraded(
+        conn, get_org_by_id(conn, org_id), policy=compliance.policy_from(hub.settings), now=now
+    ):
+        return downgraded_for_compliance(found, now)
+    return found
 
 
 def refresh(hub: Hub, conn: Connection, *, org_id: int, now: datetime) -> Standing:
@@ -162,7 +171,9 @@ def standing_json(standing: Standing, *, org_id: int, rule: StandingRule) -> dic
             "min_points_per_day": rule.min_points_per_day,
             "window_days": rule.window_days,
             "grace_days": rule.grace_days,
+            "compliance_downgrade": rule.compliance_downgrade,
         },
+        "non_compliant": standing.non_compliant,
         "points_in_window": standing.points,
         "average_per_day": standing.average_per_day,
         "required_per_day": standing.required_per_day,

@@ -38,6 +38,8 @@ class StandingRule:
     min_points_per_day: float = 0.0
     window_days: int = 30
     grace_days: int = 14
+    # Deployment non-compliance counts as a downgrade (PHALANX_COMPLIANCE_CONSEQUENCE).
+    compliance_downgrade: bool = False
 
     @property
     def enabled(self) -> bool:
@@ -93,6 +95,7 @@ class Standing:
     below_since: datetime | None  # start of the current below-the-line run
     restricted_from: datetime | None  # when AMBER community access is (or will be) lost
     override: Override | None = None
+    non_compliant: bool = False  # restricted because it does not deploy what it receives
 
 
 def evaluate(
@@ -154,6 +157,22 @@ def next_change(
         moments += [override.at, override.until]
     later = [m for m in moments if m is not None and m > now]
     return min(later, default=None)
+
+
+def downgraded_for_compliance(standing: Standing, now: datetime) -> Standing:
+    """The standing of a member whose deployment non-compliance counts as a tier downgrade:
+    restricted from now (or earlier, if the points rule already says so), overrides aside."""
+    restricted = now if standing.restricted_from is None else min(standing.restricted_from, now)
+    status = Status.RESTRICTED
+    if standing.override is not None and standing.override.active(now):
+        status = standing.override.status
+    return replace(
+        standing,
+        status=status,
+        computed_status=Status.RESTRICTED,
+        restricted_from=restricted,
+        non_compliant=True,
+    )
 
 
 def with_override(standing: Standing, override: Override | None, now: datetime) -> Standing:

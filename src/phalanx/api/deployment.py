@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Request
 from starlette.responses import JSONResponse, Response
 
+from phalanx.alliance import standing
 from phalanx.api.deps import get_hub, principal, requires
 from phalanx.clock import parse_timestamp
 from phalanx.deployment import compliance as compliance_service
@@ -93,6 +94,9 @@ def post_receipt(
         receipt, new = receipt_service.submit_receipt(
             conn, hub.db, channel_id=channel_id, body=_object(body), caller=caller, now=hub.clock()
         )
+        if hub.worlds.rule.compliance_downgrade:
+            # A receipt can end a compliance downgrade: re-evaluate the standing with it.
+            standing.refresh(hub, conn, org_id=caller.org_id, now=hub.clock())
     return JSONResponse(receipt.to_json(), status_code=201 if new else 200)
 
 

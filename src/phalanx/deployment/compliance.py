@@ -7,16 +7,23 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 
 from phalanx.channels import compliance
-from phalanx.channels.compliance import Policy, ReceiptFact, VersionFact
+from phalanx.channels.compliance import (
+    Consequence,
+    MemberCompliance,
+    Policy,
+    ReceiptFact,
+    VersionFact,
+)
 from phalanx.clock import format_timestamp
 from phalanx.errors import InvalidInput
-from phalanx.members.model import Principal, Role
+from phalanx.members.model import Organisation, Principal, Role
 from phalanx.members.service import list_orgs
 from phalanx.settings import Settings
 from phalanx.store import channels as channel_store
@@ -60,6 +67,31 @@ def table(
     if not sees_everyone(caller):
         assert caller is not None
         orgs = [org for org in orgs if org.id == caller.org_id]
+    rows = [
+        compliance.row_to_json(row, policy)
+        for row in member_rows(conn, orgs, policy=policy, start=start, end=end, now=now)
+    ]
+    return {
+        "sla_hours": policy.sla.total_seconds() / 3600,
+        "min_share": policy.min_share,
+        "consequence": policy.consequence.value,
+        "from": format_timestamp(start),
+        "to": format_timestamp(end),
+        "evaluated_at": format_timestamp(now),
+        "members": rows,
+    }
+
+
+def member_rows(
+    conn: Connection,
+    orgs: Sequence[Organisation],
+    *,
+    policy: Policy,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> list[MemberCompliance]:
+    """Each organisation's compliance figures over ``[start, end)``."""
     every = channel_store.every_channel(conn, [org.id for org in orgs])
     versions = channel_store.versions_of(conn, [cid for cid, *_ in every])
     receipts = receipt_store.receipts_for(conn, [cid for cid, *_ in every])
@@ -77,12 +109,10 @@ def table(
         receipt_facts[owner[r.channel_id]].append(
             ReceiptFact(r.channel_id, r.version, r.deployed_at)
         )
-    rows = []
-    for org in orgs:
-        live = {cid: name for cid, _, name, alive in by_org[org.id] if alive}
-        row = compliance.evaluate_member(
+    return [
+        compliance.evaluate_member(
             org.name,
-            channels=live,
+            channels={cid: name for cid, _, name, alive in by_org[org.id] if alive},
             versions=version_facts[org.id],
             receipts=receipt_facts[org.id],
             start=start,
@@ -90,16 +120,16 @@ def table(
             now=now,
             sla=policy.sla,
         )
-        rows.append(compliance.row_to_json(row, policy))
-    return {
-        "sla_hours": policy.sla.total_seconds() / 3600,
-        "min_share": policy.min_share,
-        "consequence": policy.consequence.value,
-        "from": format_timestamp(start),
-        "to": format_timestamp(end),
-        "evaluated_at": format_timestamp(now),
-        "members": rows,
-    }
+        for org in orgs
+    ]
+
+
+def downgraded(conn: Connection, org: Organisation, *, policy: Policy, now: datetime) -> bool:
+    """True when ``org``'s deployment record over the last week counts as a tier downgrade."""
+    if policy.consequence is not Consequence.DOWNGRADE:
+        return False
+    (row,) = member_rows(conn, [org], policy=policy, start=now - DEFAULT_WINDOW, end=now, now=now)
+    return compliance.downgrades_tier(row, policy)
 
 
 def to_csv(document: dict[str, Any]) -> str:

@@ -123,7 +123,8 @@ def read_standings(conn: Connection, rule: StandingRule) -> Schedule:
                 from_micros(m["override_at"]),
                 None if until is None else from_micros(until),
             )
-        kept = from_micros(moment) if moment is not None and rule.enabled else None
+        counted = rule.enabled or rule.compliance_downgrade
+        kept = from_micros(moment) if moment is not None and counted else None
         schedule[m["org_id"]] = (kept, override)
     return schedule
 
