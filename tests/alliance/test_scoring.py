@@ -107,3 +107,15 @@ def test_registered_domain_and_description() -> None:
     formula = describe()
     assert formula["base_points"]["malware hash"] == 10.0
     assert formula["published"] == 0 and formula["benign"] == 0
+
+
+def test_reputation_only_ever_lowers_points() -> None:
+    from phalanx.alliance.scoring import Score, reputation_factor, weighted
+
+    points = Score(1250, "novel malware hash", "unit")
+    assert reputation_factor(0.9, 0.8) == 1.0
+    assert weighted(points, reputation_factor(0.9, 0.8)) is points
+    half = weighted(points, reputation_factor(0.4, 0.8))
+    assert (half.centipoints, half.unit) == (625, "unit")
+    assert half.reason.startswith("novel malware hash; x 0.50")
+    assert weighted(Score(0, "benign", "u"), 0.5).centipoints == 0

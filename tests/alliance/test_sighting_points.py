@@ -47,3 +47,19 @@ def test_sightings_by_the_contributor_alone_never_penalise(api: Any, member: Any
     sight(api, finder, "false-positive")  # withdrawing its own report's support
     sight(api, other, "false-positive")
     assert points(api, finder) == earned
+
+
+def test_a_false_positive_record_lowers_new_points(api: Any, member: Any) -> None:
+    finder, careful = member("Finder Labs"), member("Careful Corp")
+    critics = [member(f"Critic {n}") for n in range(2)]
+    api.contribute(finder, [HASH], tlp="green", labels=["malware:emotet"])
+    for critic in critics:
+        sight(api, critic, "false-positive")
+    reputation = api.client.get("/api/v1/reputation", headers=finder.auth).json()
+    fresh = ["aa" * 32, "bb" * 32]
+    body = api.contribute(finder, [fresh[0]], tlp="green", labels=["malware:emotet"])
+    baseline = api.contribute(careful, [fresh[1]], tlp="green", labels=["malware:emotet"])
+    assert baseline["points"] == 12.5  # a newcomer's reputation: full points
+    assert 0 < body["points"] < 12.5, reputation
+    row = ledger(api, finder)[-1]
+    assert "reputation" in row["reason"] and row["points"] == body["points"]

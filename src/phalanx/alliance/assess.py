@@ -18,9 +18,18 @@ from sqlalchemy import Connection, select
 
 from phalanx.alliance import ledger
 from phalanx.alliance.novelty import NO_PRIOR, Novelty, Prior, Verdict, classify
-from phalanx.alliance.scoring import ItemContext, Score, credit_unit, score
+from phalanx.alliance.scoring import (
+    ItemContext,
+    Score,
+    credit_unit,
+    reputation_factor,
+    score,
+    weighted,
+)
 from phalanx.alliance.warninglist_files import load_index, public_suffixes
 from phalanx.alliance.warninglists import WarninglistIndex
+from phalanx.feedback import store as feedback_store
+from phalanx.feedback.reputation import reputation_score
 from phalanx.members.model import OrgKind
 from phalanx.policy.labels import decode_labels
 from phalanx.policy.plan import VisibilityPlan
@@ -68,6 +77,9 @@ def assess(
         for key, i in items.items()
     }
     credited = ledger.credited_units(conn, org_id, sorted(set(units.values())))
+    factor = reputation_factor(
+        feedback_store.reputations_of(conn, [org_id])[org_id].score, reputation_score(0, 0)
+    )
     # Items sharing a marking, kind and class score alike: score each combination once.
     same: dict[tuple[object, ...], tuple[int, str]] = {}
     label_sets: dict[int, frozenset[str]] = {}
@@ -101,7 +113,7 @@ def assess(
                 same[cache_key] = (points.centipoints, points.reason)
         if points.centipoints > 0:
             credited.add(unit)
-        found[key] = Assessment(verdict, points, not prior.own)
+        found[key] = Assessment(verdict, weighted(points, factor), not prior.own)
     return found
 
 

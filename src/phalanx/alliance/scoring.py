@@ -250,6 +250,10 @@ def describe() -> dict[str, object]:
                 "the report a false positive"
             ),
         },
+        "reputation": (
+            "new points x min(1, your reputation / a newcomer's reputation): members whose "
+            "reports were called false positives earn proportionally less (GET /reputation)"
+        ),
         "hidden_reports": (
             "an item reported before only under markings you may not see is scored as novel"
         ),
@@ -261,6 +265,20 @@ def _host_kind(host: str) -> ObservableType:
         return ObservableType.IPV6
     last = host.rsplit(".", 1)[-1]
     return ObservableType.IPV4 if last.isdigit() else ObservableType.DOMAIN
+
+
+def reputation_factor(reputation: float, newcomer: float) -> float:
+    """The multiplier a contributor's reputation puts on its new points: 1 at a newcomer's
+    reputation or above (points are never inflated), proportionally less below it."""
+    return min(1.0, reputation / newcomer)
+
+
+def weighted(points: Score, factor: float) -> Score:
+    """``points`` times a reputation factor below 1 (unchanged otherwise or when zero)."""
+    if factor >= 1.0 or points.centipoints <= 0:
+        return points
+    reason = f"{points.reason}; x {factor:.2f} for your false-positive record (reputation)"
+    return Score(round(points.centipoints * factor), reason, points.unit)
 
 
 def sum_points(scores: Iterable[Score]) -> float:
