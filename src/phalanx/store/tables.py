@@ -203,3 +203,6 @@ agreements = Table(
     Column("revoked_at", Micros, nullable=True),
     Column("created_at", Micros, nullable=False),
 )
+
+# MISP export (migration 0004_misp): reports read contribution by contribution.
+Index("ix_reports_contribution_id", reports.c.contribution_id, reports.c.id)
