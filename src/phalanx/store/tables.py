@@ -469,3 +469,6 @@ sighting_requests = Table(
     Column("created_at", Micros, nullable=False),
     UniqueConstraint("org_id", "idempotency_key", name="uq_sighting_requests_org_key"),
 )
+
+# MISP export (migration 0004_misp): reports read contribution by contribution.
+Index("ix_reports_contribution_id", reports.c.contribution_id, reports.c.id)

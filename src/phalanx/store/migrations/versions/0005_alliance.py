@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_alliance"
-down_revision = "0003_taxii"
+down_revision = "0004_misp"
 branch_labels = None
 depends_on = None
 
