@@ -331,3 +331,12 @@ def test_every_example_indicator_parses(stix_data: Path) -> None:
             else:
                 assert found == EXAMPLE_OBSERVABLES[obj["id"]], path.name
     assert seen == set(EXAMPLE_OBSERVABLES) | EXAMPLE_COMPLEX
+
+
+def test_a_full_length_subset_is_a_one_host_network() -> None:
+    # Found by hypothesis: '0.0.0.0/32' written as a CIDR came back as an address.
+    pattern = "[ipv4-addr:value = '0.0.0.0'] OR [ipv4-addr:value ISSUBSET '0.0.0.0/32']"
+    assert observables_from_pattern(pattern) == [("ipv4", "0.0.0.0"), ("cidr", "0.0.0.0/32")]
+    assert observables_from_pattern("[ipv4-addr:value = '10.0.0.1/32']") == [
+        ("ipv4", "10.0.0.1/32")
+    ]

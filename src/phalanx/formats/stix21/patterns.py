@@ -250,10 +250,18 @@ def _from_group(comparisons: list[_Comparison]) -> list[Pair]:
     return rule(tests)
 
 
+CIDR = ObservableType.CIDR.value
+
+
 def _from_comparison(c: _Comparison, ref_type: str | None = None) -> list[Pair]:
     """The observables one simple test names; ``ref_type`` is a ``dst_ref.type`` hint."""
     if c.path == "value" and c.object_type in IP_VERSIONS:
-        return [(ip_kind(v, IP_VERSIONS[c.object_type]), v) for v in _strings(c)]
+        # ISSUBSET names a network even at full length ('10.0.0.1/32' is a one-host CIDR).
+        network = c.op == "ISSUBSET"
+        return [
+            (CIDR if network and "/" in v else ip_kind(v, IP_VERSIONS[c.object_type]), v)
+            for v in _strings(c)
+        ]
     if c.object_type == "network-traffic" and c.path in _REF_VALUES:
         pairs = [(_address_kind(v, ref_type), v) for v in _strings(c)]
         if c.op == "ISSUBSET" and any(kind == ObservableType.DOMAIN for kind, _ in pairs):
