@@ -22,10 +22,12 @@ assembles the latest feed byte for byte. Version 0 is the empty set: ``?since=0`
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import groupby
@@ -196,14 +198,31 @@ def compute_items(
         # Block formats check the never-block table at their boundary: asking it first too
         # would only double the cost per entry.
         benign = _without_reserved(benign)
-    rows = channel_store.deliverable_rows(conn, plan, wanted)
-    with_feedback = feedback_store.keys_with_feedback(conn)
-    keys: dict[tuple[ObservableType, str], int] = {}
-    entries = list(merged(delivery_entries(rows, benign, keys, with_feedback)))
-    if keys:
-        entries = _with_feedback(hub, conn, channel, plan, entries, keys)
-    selected = spec.select(entries, channel.filter, now=hub.clock())
-    return spec.collect(selected, channel_name=channel.name).items
+    with _collector_paused():
+        rows = channel_store.deliverable_rows(conn, plan, wanted)
+        with_feedback = feedback_store.keys_with_feedback(conn)
+        keys: dict[tuple[ObservableType, str], int] = {}
+        entries = list(merged(delivery_entries(rows, benign, keys, with_feedback)))
+        if keys:
+            entries = _with_feedback(hub, conn, channel, plan, entries, keys)
+        selected = spec.select(entries, channel.filter, now=hub.clock())
+        return spec.collect(selected, channel_name=channel.name).items
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a feed's entries are built.
+
+    A million short-lived entries set off collection after collection (about a fifth of the
+    build's CPU time) although they hold no reference cycles; reference counting frees them.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _with_feedback(
