@@ -169,3 +169,19 @@ def test_merge_duplicates_takes_the_most_careful_reading(
         first_seen=first_seen,
         never_deploy="empty file",
     )
+
+
+def test_context_only_values_never_reach_blocking_or_detection(entry: EntryFactory) -> None:
+    context = entry("domain", "evil-phx.xyz", labels=("c2", "no-ids"))
+    assert floor_reason(context, Use.BLOCK) == "not-for-detection"
+    assert floor_reason(context, Use.DETECT) == "not-for-detection"
+    assert floor_reason(context, Use.LOOKUP) is None
+
+
+def test_one_detection_report_outweighs_context_only_ones(entry: EntryFactory) -> None:
+    context = entry("domain", "evil-phx.xyz", labels=("no-ids",), report_ref="report-1")
+    detect = entry("domain", "evil-phx.xyz", labels=("c2",), report_ref="report-2")
+    (merged,) = merge_duplicates([context, detect])
+    assert merged.labels == ("c2",)
+    (both,) = merge_duplicates([context, entry("domain", "evil-phx.xyz", labels=("no-ids",))])
+    assert both.labels == ("no-ids",)

@@ -23,6 +23,9 @@ LOOKUP  filter (``exclude_pap_red``)  always dropped  filter
   every channel is a *deployment* channel (DESIGN: a warninglist hit "blocks export to
   deployment channels"), so such entries never leave through any format. They stay visible
   through the lookup API, which is not a channel.
+* ``no-ids`` entries (MISP ``to_ids: false``: context, not for detection) never reach BLOCK or
+  DETECT formats; LOOKUP formats carry them with the label. After merging, an observable is
+  ``no-ids`` only when every visible report says so.
 * ``expired`` entries (the owner's feedback says so, feedback/confidence.py) and entries whose
   ``valid_until`` has passed at ``now`` never leave either: an expired indicator is history,
   not something to block or alert on.
@@ -38,6 +41,9 @@ from enum import StrEnum
 from phalanx.errors import InvalidInput
 from phalanx.observables.kinds import ObservableType
 from phalanx.policy.markings import PAP, TLP
+
+
+NO_IDS = "no-ids"  # the label MISP's ``to_ids: false`` becomes (misp/)
 
 
 class Use(StrEnum):
@@ -142,6 +148,8 @@ def floor_reason(entry: DeliveryEntry, use: Use, now: datetime | None = None) ->
         now is not None and entry.valid_until is not None and entry.valid_until <= now
     ):
         return "expired"
+    if use is not Use.LOOKUP and NO_IDS in entry.labels:
+        return "not-for-detection"
     if use is Use.BLOCK:
         if entry.pap is not PAP.GREEN and entry.pap is not PAP.CLEAR:
             return "pap-forbids-blocking"
@@ -191,7 +199,7 @@ def _merge(group: list[DeliveryEntry]) -> DeliveryEntry:
     return DeliveryEntry(
         type=group[0].type,
         value=group[0].value,
-        labels=tuple(sorted({label for entry in group for label in entry.labels})),
+        labels=_merged_labels(group),
         confidence=max(confidences) if confidences else None,
         tlp=max((entry.tlp for entry in group), key=lambda tlp: tlp.rank),
         pap=max((entry.pap for entry in group), key=lambda pap: pap.rank),
@@ -202,6 +210,14 @@ def _merge(group: list[DeliveryEntry]) -> DeliveryEntry:
         expired=all(entry.expired for entry in group),
         valid_until=_latest(entry.valid_until for entry in group),
     )
+
+
+def _merged_labels(group: list[DeliveryEntry]) -> tuple[str, ...]:
+    """The union of the labels, except ``no-ids`` unless every report is context only."""
+    labels = {label for entry in group for label in entry.labels}
+    if NO_IDS in labels and not all(NO_IDS in entry.labels for entry in group):
+        labels.discard(NO_IDS)
+    return tuple(sorted(labels))
 
 
 def _latest(moments: Iterable[datetime | None]) -> datetime | None:
