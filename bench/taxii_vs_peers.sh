@@ -10,7 +10,7 @@
 # run, default 1000000; 0 skips it), BIG_ENGINES (default "postgres sqlite"), PEERS (default "medallion opentaxii-sqlite opentaxii-pg"),
 # WORK (default .bench/taxii), SHARED_BENCH (default ../shared/bench), PG_ADMIN_URL (a
 # PostgreSQL database to create the bench database from, default the local test server),
-# PHALANX_WORKERS (default 2: one per core).  Peers use the flags PEERS.md used at N=10,000.
+# PHALANX_WORKERS (default 2: one per core), PHALANX_BENCH_PORT (default 8790).  Peers use the flags PEERS.md used at N=10,000.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -23,7 +23,7 @@ BIG_ENGINES=${BIG_ENGINES:-"postgres sqlite"}
 PEERS=${PEERS-"medallion opentaxii-sqlite opentaxii-pg"}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres}
 WORKERS=${PHALANX_WORKERS:-2}
-PORT=8790
+PORT=${PHALANX_BENCH_PORT:-8790}
 PHALANX="$ROOT/.venv/bin/phalanx"
 PY="$ROOT/.venv/bin/python"
 RESULTS="$WORK/results"

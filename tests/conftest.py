@@ -37,6 +37,10 @@ PG_ADMIN_URL = os.environ.get(
 
 # Registered here, not in tests/policy: hypothesis reads --hypothesis-profile before pytest
 # collects sub-directory conftests, so `pytest --hypothesis-profile=nightly` needs it now.
+# No per-example deadline by default: CI shares its two cores, and a first example that warms
+# a cache (IDNA tables, compiled patterns) can take longer than 200 ms there.
+hypothesis_settings.register_profile("phalanx", deadline=None)
+hypothesis_settings.load_profile("phalanx")
 hypothesis_settings.register_profile(
     "nightly",
     max_examples=20_000,
