@@ -8,6 +8,8 @@ hundred nanoseconds each, which at 1% hits would be a fifth of the whole budget.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import numpy.typing as npt
 
@@ -80,19 +82,24 @@ def _key_hits(
     for line, probe, start, end, code, ref, line_start, line_end, name_start, host in rows:
         kind = KINDS[code]
         if probe == -1:  # a parent domain (of the line, or of a URL's host)
-            how, may = (URL_HOST if host else PARENT_DOMAIN), _DOMAIN
+            if kind is not T.DOMAIN:
+                continue
+            how = URL_HOST if host else PARENT_DOMAIN
         else:
-            how, may = (URL_HOST if probe == KEY_HOST else EXACT), _BY_PROBE.get(probe, _PLAIN)
-        if kind not in may or kind not in ALLOWED.get(hints[line] if hints else None, _NOTHING):
+            if kind not in _BY_PROBE.get(probe, _PLAIN):
+                continue
+            how = URL_HOST if probe == KEY_HOST else EXACT
+        if hints and kind not in ALLOWED.get(hints[line], _NOTHING):
             continue
-        name = canonical[name_start:end] if kind is T.DOMAIN and how != EXACT else None
-        if name is not None and not DOMAIN_RE.fullmatch(name.decode("ascii")):
+        is_name = _DOMAIN_B.fullmatch
+        if kind is T.DOMAIN and how != EXACT and not is_name(canonical, name_start, end):
             continue  # a suffix of something that is not a domain name
         value = canonical[start:end].decode("ascii")
         hits.append((line, data[line_start:line_end].decode("ascii"), ref, kind, value, how))
 
 
-_DOMAIN = frozenset({T.DOMAIN})
+# DOMAIN_RE on the canonical bytes (ASCII here), so a hit needs no decode to be checked
+_DOMAIN_B = re.compile(DOMAIN_RE.pattern.encode())
 
 
 def _cidr_hits(

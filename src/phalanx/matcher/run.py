@@ -203,7 +203,7 @@ def match_json(source: str, match: Match) -> bytes:
     }
     if ts is not None:
         record["ts"] = ts  # orjson writes RFC 3339, as isoformat() does
-    return orjson.dumps(record) + b"\n"
+    return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
 
 
 def _problem(summary: MatchSummary, source: str, problem: LogProblem) -> None:
