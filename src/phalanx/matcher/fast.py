@@ -78,7 +78,7 @@ def _key_hits(
         line_starts.tolist(), lines.ends[probe_lines].tolist(), name_starts.tolist(),
         in_host.tolist(), strict=True,
     )  # fmt: skip
-    data, canonical = lines.data, text.tobytes()
+    data, canonical, is_name = lines.data, text.tobytes(), _DOMAIN_B.fullmatch
     for line, probe, start, end, code, ref, line_start, line_end, name_start, host in rows:
         kind = KINDS[code]
         if probe == -1:  # a parent domain (of the line, or of a URL's host)
@@ -91,7 +91,6 @@ def _key_hits(
             how = URL_HOST if probe == KEY_HOST else EXACT
         if hints and kind not in ALLOWED.get(hints[line], _NOTHING):
             continue
-        is_name = _DOMAIN_B.fullmatch
         if kind is T.DOMAIN and how != EXACT and not is_name(canonical, name_start, end):
             continue  # a suffix of something that is not a domain name
         value = canonical[start:end].decode("ascii")
