@@ -37,7 +37,9 @@ __all__ = [
     "render_summary",
     "run_match",
 ]
-CHUNK_BYTES = 1 << 20  # about 45k log lines: amortises numpy call overhead; arrays stay in L3
+# About 90k log lines: amortises the fixed cost of a scan (a few hundred numpy calls, about
+# 2 ms); 2 MiB measured 5% faster than 1 MiB and 4 MiB slower again (caches).
+CHUNK_BYTES = 1 << 21
 BATCH = 8192  # observations per batch for the structured formats
 EXAMPLES = 5  # problems kept as examples
 
