@@ -42,7 +42,7 @@ _NOTHING: frozenset[T] = frozenset()
 
 def match_fast(index: MatchIndex, lines: Scan, hints: list[T | None] | None) -> list[Hit]:
     """Return the verified hits of the scan's fast-path probes."""
-    text = canonical_text(lines)
+    text, canonical = canonical_text(lines)
     prefix = index.hasher.prefix(text)
     keys = index.hasher.segments(prefix, lines.key_starts, lines.key_ends)
     parents = index.hasher.segments(prefix, lines.suffix_starts, lines.suffix_ends)
@@ -50,14 +50,14 @@ def match_fast(index: MatchIndex, lines: Scan, hints: list[T | None] | None) -> 
     hits: list[Hit] = []
     if len(queries):
         queries, entries = index.keys.expand(queries, positions)
-        _key_hits(index, lines, text, hints, queries, entries, len(keys), hits)
+        _key_hits(index, lines, canonical, hints, queries, entries, len(keys), hits)
     if index.quads.count and len(lines.quad_lines):
         _cidr_hits(index, lines, prefix, hints, hits)
     return hits
 
 
 def _key_hits(
-    index: MatchIndex, lines: Scan, text: npt.NDArray[np.uint8], hints: list[T | None] | None,
+    index: MatchIndex, lines: Scan, canonical: bytes, hints: list[T | None] | None,
     queries: IntArray, entries: IntArray, key_count: int, hits: list[Hit],
 ) -> None:  # fmt: skip
     """Verify key-table hits of key probes and suffix probes; append them to ``hits``."""
@@ -78,7 +78,7 @@ def _key_hits(
         line_starts.tolist(), lines.ends[probe_lines].tolist(), name_starts.tolist(),
         in_host.tolist(), strict=True,
     )  # fmt: skip
-    data, canonical, is_name = lines.data, text.tobytes(), _DOMAIN_B.fullmatch
+    data, is_name = lines.data, _DOMAIN_B.fullmatch
     for line, probe, start, end, code, ref, line_start, line_end, name_start, host in rows:
         kind = KINDS[code]
         if probe == -1:  # a parent domain (of the line, or of a URL's host)
@@ -153,14 +153,19 @@ def _ranks(counts: IntArray) -> IntArray:
     return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
-def canonical_text(lines: Scan) -> npt.NDArray[np.uint8]:
-    """Return the scanned bytes lower-cased, except in URL paths, which are case-sensitive."""
-    text = np.frombuffer(bytearray(lines.data.lower()), dtype=np.uint8)
+def canonical_text(lines: Scan) -> tuple[npt.NDArray[np.uint8], bytes]:
+    """Return the scanned bytes lower-cased, except in URL paths, which are case-sensitive,
+    as an array and as bytes (copied only when some URL path has upper-case letters)."""
+    lowered = lines.data.lower()
+    text = np.frombuffer(lowered, dtype=np.uint8)
     if len(lines.url_lines):
         raw = np.frombuffer(lines.data, dtype=np.uint8)
         upper = np.flatnonzero(raw - np.uint8(65) <= 25)  # A-Z (uint8 wraps below "A")
         path_starts = np.full(len(lines.ends) + 1, np.iinfo(np.intp).max, dtype=np.intp)
         path_starts[lines.url_lines] = lines.url_host_ends
         in_path = upper[upper >= path_starts[np.searchsorted(lines.ends, upper)]]
-        text[in_path] = raw[in_path]
-    return text
+        if len(in_path):
+            text = text.copy()
+            text[in_path] = raw[in_path]
+            lowered = text.tobytes()
+    return text, lowered
