@@ -9,6 +9,8 @@ hundred nanoseconds each, which at 1% hits would be a fifth of the whole budget.
 from __future__ import annotations
 
 import re
+import socket
+import struct
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +20,7 @@ from phalanx.matcher.index import KINDS, MatchIndex
 from phalanx.matcher.keytable import IntArray
 from phalanx.matcher.model import CIDR, EXACT, PARENT_DOMAIN, URL_HOST
 from phalanx.matcher.probes import DOMAIN_RE
-from phalanx.matcher.resolve import Hit, network_text
+from phalanx.matcher.resolve import Hit
 from phalanx.matcher.tokens import KEY_HOST, KEY_URL, Scan, parse_quads
 from phalanx.observables.kinds import HASH_TYPES
 from phalanx.observables.kinds import ObservableType as T
@@ -126,18 +128,24 @@ def _cidr_hits(
     positions, cidrs = np.repeat(positions, counts), np.repeat(cidrs, counts)
     rows = rows[positions]
     quad_lines = lines.quad_lines[rows]
+    lengths = table.lengths[cidrs]
+    # the network of each hit, masked here rather than one Python int at a time
+    networks = values[positions] & (_MASK32 << (32 - lengths.astype(np.uint64)))
     found = zip(
-        quad_lines.tolist(), lines.quad_hosts[rows].tolist(), values[positions].tolist(),
-        table.lengths[cidrs].tolist(), refs.tolist(),
+        quad_lines.tolist(), lines.quad_hosts[rows].tolist(), networks.tolist(),
+        lengths.tolist(), refs.tolist(),
         lines.starts[quad_lines].tolist(), lines.ends[quad_lines].tolist(), strict=True,
     )  # fmt: skip
-    data = lines.data
-    for line, host, value, length, ref, start, end in found:
-        if T.CIDR in ALLOWED.get(hints[line] if hints else None, _NOTHING):
-            network = network_text(value, length, 32)
-            hits.append(
-                (line, data[start:end].decode(), ref, T.CIDR, network, URL_HOST if host else CIDR)
-            )
+    data, ntoa, pack = lines.data, socket.inet_ntoa, _U32.pack
+    for line, host, network, length, ref, start, end in found:
+        if hints and T.CIDR not in ALLOWED.get(hints[line], _NOTHING):
+            continue
+        text = ntoa(pack(network)) if length == 32 else f"{ntoa(pack(network))}/{length}"
+        hits.append((line, data[start:end].decode(), ref, T.CIDR, text, URL_HOST if host else CIDR))
+
+
+_MASK32 = np.uint64(0xFFFFFFFF)
+_U32 = struct.Struct(">I")
 
 
 def _hosts_of(lines: Scan, probe_lines: IntArray, suffixes: npt.NDArray[np.bool_]):  # type: ignore[no-untyped-def]
