@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO
 
@@ -186,11 +187,14 @@ def _emit(
         return
     out.write(b"".join([match_json(source, m) for m in matches]))
     summary.matches += len(matches)
-    summary.by_how.update(m.how for m in matches)
-    summary.by_type.update(m.indicator_type for m in matches)  # a StrEnum: counts as its name
+    summary.by_how.update(map(_HOW, matches))
+    summary.by_type.update(map(_TYPE, matches))  # a StrEnum: counts as its name
     if sightings is not None:
         for match in matches:
             sightings.add(match)
+
+
+_HOW, _TYPE = itemgetter(6), itemgetter(4)  # Match.how, Match.indicator_type
 
 
 def match_json(source: str, match: Match) -> bytes:
