@@ -32,7 +32,7 @@ from rich.table import Table  # noqa: E402
 
 from phalanx.matcher import MatchIndex, Observation, build_index, match_observations  # noqa: E402
 from phalanx.matcher.match import Matcher  # noqa: E402
-from phalanx.matcher.run import read_chunks, run_match  # noqa: E402
+from phalanx.matcher.run import CHUNK_BYTES, read_chunks, run_match  # noqa: E402
 from phalanx.observables.kinds import ObservableType as T  # noqa: E402
 
 TLDS = ("com", "net", "org", "ru", "top", "xyz", "info", "io", "cn", "de", "biz", "club")
@@ -451,7 +451,8 @@ def print_report(console: Console, figures: dict[str, object]) -> None:
         "Python objects around them. tracemalloc (numpy reports to it) measures everything "
         "loading the index file leaves allocated, including the hash power tables. Not in "
         f"either: the matcher's working memory, {figures['working_mib']:.0f} MiB at peak per "
-        "1 MiB chunk plus 16 MiB of power tables, whatever the index size."
+        f"{CHUNK_BYTES // 2**20} MiB chunk plus {18 * CHUNK_BYTES // 2**20} MiB of power "
+        "tables, whatever the index size."
     )
 
 

@@ -53,3 +53,14 @@ def test_ip_keys_are_a_bijection() -> None:
     values = np.arange(100000, dtype=np.uint64)
     assert len(np.unique(ipv4_keys(values))) == len(values)
     assert len(np.unique(mix64(values))) == len(values)
+
+
+def test_power_tables_grow_with_headroom_and_keys_stay_the_same() -> None:
+    hasher = SegmentHasher(4)
+    line = b"a.evil.test\n" * 1000
+    first = hasher.keys_of([line[:-1]])
+    grown = len(hasher._down)
+    assert grown > len(line)  # headroom: a slightly longer chunk reuses the tables
+    hasher.prefix(np.frombuffer(line + b"x", dtype=np.uint8))
+    assert len(hasher._down) == grown
+    assert hasher.keys_of([line[:-1]])[0] == first[0] == SegmentHasher(4).keys_of([line[:-1]])[0]

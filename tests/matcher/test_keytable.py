@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from phalanx.matcher.keytable import KeyTable, filter_pass
+from phalanx.matcher.keytable import KeyTable, build_filter, filter_pass
 
 
 def test_find_and_expand_return_every_entry_of_present_keys_only() -> None:
@@ -29,3 +29,14 @@ def test_the_filter_lets_few_misses_through() -> None:
     passed = filter_pass(table._filter, misses, table._shift)
     assert len(passed) / len(misses) < 0.06
     assert len(table.find(misses)[0]) == 0
+
+
+def test_filter_pass_reads_exactly_the_bits_the_bitmap_sets() -> None:
+    rng = np.random.default_rng(5)
+    shift = 64 - 12
+    present = rng.integers(0, 1 << 12, 300)
+    words = build_filter(present.astype(np.uint64), shift)
+    values = rng.integers(0, 1 << 63, 5000, dtype=np.uint64) << np.uint64(1)
+    values[:300] = present.astype(np.uint64) << np.uint64(shift)
+    expected = np.flatnonzero(np.isin(values >> np.uint64(shift), present.astype(np.uint64)))
+    assert np.array_equal(filter_pass(words, values, shift), expected)

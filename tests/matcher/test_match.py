@@ -311,6 +311,48 @@ def test_every_how_is_reported() -> None:
     }  # fmt: skip
 
 
+def test_cidr_hits_on_the_fast_path_report_their_network_at_every_length() -> None:
+    index = build_index(
+        [(1, T.CIDR, "0.0.0.0/0"), (2, T.CIDR, "200.0.0.0/5"), (3, T.CIDR, "203.0.113.9"),
+         (4, T.CIDR, "203.0.113.8/31"), (5, T.CIDR, "203.0.96.0/19")]
+    )  # fmt: skip
+    found = {
+        (m.line, m.indicator_ref, m.indicator_value, m.how)
+        for m in Matcher(index).match_text(b"203.0.113.9\n8.8.8.8\nhttp://203.0.113.9/x\n").matches
+    }
+    nets = {1: "0.0.0.0/0", 2: "200.0.0.0/5", 3: "203.0.113.9", 4: "203.0.113.8/31"}
+    nets[5] = "203.0.96.0/19"
+    assert found == {
+        *((1, ref, net, "cidr") for ref, net in nets.items()),
+        (2, 1, "0.0.0.0/0", "cidr"),
+        *((3, ref, net, "url-host") for ref, net in nets.items()),
+    }
+
+
+def test_url_paths_keep_their_case_and_hosts_do_not_on_the_fast_path() -> None:
+    index = build_index(
+        [(1, T.URL, "http://evil.test/Payload.EXE"), (2, T.DOMAIN, "evil.test"),
+         (3, T.URL, "http://evil.test/payload.exe")]
+    )  # fmt: skip
+    lines = [b"HTTP://EVIL.TEST/Payload.EXE", b"http://Evil.Test/payload.exe", b"WWW.EVIL.TEST"]
+    for buffer in (b"\n".join(lines), b"\n".join(lines[1:])):  # with and without upper paths
+        found = {
+            (m.observed, m.indicator_ref, m.indicator_value)
+            for m in Matcher(index, url_normaliser=None).match_text(buffer).matches
+        }
+        expected = {
+            ("http://Evil.Test/payload.exe", 3, "http://evil.test/payload.exe"),
+            ("http://Evil.Test/payload.exe", 2, "evil.test"),
+            ("WWW.EVIL.TEST", 2, "evil.test"),
+        }
+        if buffer.startswith(b"HTTP"):
+            expected |= {
+                ("HTTP://EVIL.TEST/Payload.EXE", 1, "http://evil.test/Payload.EXE"),
+                ("HTTP://EVIL.TEST/Payload.EXE", 2, "evil.test"),
+            }
+        assert found == expected
+
+
 def test_the_normaliser_is_only_asked_about_urls_that_look_unnormalised() -> None:
     asked: list[str] = []
     index = build_index([(1, T.URL, "http://evil.test/a")])

@@ -8,6 +8,10 @@ hundred nanoseconds each, which at 1% hits would be a fifth of the whole budget.
 
 from __future__ import annotations
 
+import re
+import socket
+import struct
+
 import numpy as np
 import numpy.typing as npt
 
@@ -16,7 +20,7 @@ from phalanx.matcher.index import KINDS, MatchIndex
 from phalanx.matcher.keytable import IntArray
 from phalanx.matcher.model import CIDR, EXACT, PARENT_DOMAIN, URL_HOST
 from phalanx.matcher.probes import DOMAIN_RE
-from phalanx.matcher.resolve import Hit, network_text
+from phalanx.matcher.resolve import Hit
 from phalanx.matcher.tokens import KEY_HOST, KEY_URL, Scan, parse_quads
 from phalanx.observables.kinds import HASH_TYPES
 from phalanx.observables.kinds import ObservableType as T
@@ -40,7 +44,7 @@ _NOTHING: frozenset[T] = frozenset()
 
 def match_fast(index: MatchIndex, lines: Scan, hints: list[T | None] | None) -> list[Hit]:
     """Return the verified hits of the scan's fast-path probes."""
-    text = canonical_text(lines)
+    text, canonical = canonical_text(lines)
     prefix = index.hasher.prefix(text)
     keys = index.hasher.segments(prefix, lines.key_starts, lines.key_ends)
     parents = index.hasher.segments(prefix, lines.suffix_starts, lines.suffix_ends)
@@ -48,14 +52,14 @@ def match_fast(index: MatchIndex, lines: Scan, hints: list[T | None] | None) -> 
     hits: list[Hit] = []
     if len(queries):
         queries, entries = index.keys.expand(queries, positions)
-        _key_hits(index, lines, text, hints, queries, entries, len(keys), hits)
+        _key_hits(index, lines, canonical, hints, queries, entries, len(keys), hits)
     if index.quads.count and len(lines.quad_lines):
         _cidr_hits(index, lines, prefix, hints, hits)
     return hits
 
 
 def _key_hits(
-    index: MatchIndex, lines: Scan, text: npt.NDArray[np.uint8], hints: list[T | None] | None,
+    index: MatchIndex, lines: Scan, canonical: bytes, hints: list[T | None] | None,
     queries: IntArray, entries: IntArray, key_count: int, hits: list[Hit],
 ) -> None:  # fmt: skip
     """Verify key-table hits of key probes and suffix probes; append them to ``hits``."""
@@ -76,23 +80,27 @@ def _key_hits(
         line_starts.tolist(), lines.ends[probe_lines].tolist(), name_starts.tolist(),
         in_host.tolist(), strict=True,
     )  # fmt: skip
-    data, canonical = lines.data, text.tobytes()
+    data, is_name = lines.data, _DOMAIN_B.fullmatch
     for line, probe, start, end, code, ref, line_start, line_end, name_start, host in rows:
         kind = KINDS[code]
         if probe == -1:  # a parent domain (of the line, or of a URL's host)
-            how, may = (URL_HOST if host else PARENT_DOMAIN), _DOMAIN
+            if kind is not T.DOMAIN:
+                continue
+            how = URL_HOST if host else PARENT_DOMAIN
         else:
-            how, may = (URL_HOST if probe == KEY_HOST else EXACT), _BY_PROBE.get(probe, _PLAIN)
-        if kind not in may or kind not in ALLOWED.get(hints[line] if hints else None, _NOTHING):
+            if kind not in _BY_PROBE.get(probe, _PLAIN):
+                continue
+            how = URL_HOST if probe == KEY_HOST else EXACT
+        if hints and kind not in ALLOWED.get(hints[line], _NOTHING):
             continue
-        name = canonical[name_start:end] if kind is T.DOMAIN and how != EXACT else None
-        if name is not None and not DOMAIN_RE.fullmatch(name.decode("ascii")):
+        if kind is T.DOMAIN and how != EXACT and not is_name(canonical, name_start, end):
             continue  # a suffix of something that is not a domain name
         value = canonical[start:end].decode("ascii")
         hits.append((line, data[line_start:line_end].decode("ascii"), ref, kind, value, how))
 
 
-_DOMAIN = frozenset({T.DOMAIN})
+# DOMAIN_RE on the canonical bytes (ASCII here), so a hit needs no decode to be checked
+_DOMAIN_B = re.compile(DOMAIN_RE.pattern.encode())
 
 
 def _cidr_hits(
@@ -120,18 +128,24 @@ def _cidr_hits(
     positions, cidrs = np.repeat(positions, counts), np.repeat(cidrs, counts)
     rows = rows[positions]
     quad_lines = lines.quad_lines[rows]
+    lengths = table.lengths[cidrs]
+    # the network of each hit, masked here rather than one Python int at a time
+    networks = values[positions] & (_MASK32 << (32 - lengths.astype(np.uint64)))
     found = zip(
-        quad_lines.tolist(), lines.quad_hosts[rows].tolist(), values[positions].tolist(),
-        table.lengths[cidrs].tolist(), refs.tolist(),
+        quad_lines.tolist(), lines.quad_hosts[rows].tolist(), networks.tolist(),
+        lengths.tolist(), refs.tolist(),
         lines.starts[quad_lines].tolist(), lines.ends[quad_lines].tolist(), strict=True,
     )  # fmt: skip
-    data = lines.data
-    for line, host, value, length, ref, start, end in found:
-        if T.CIDR in ALLOWED.get(hints[line] if hints else None, _NOTHING):
-            network = network_text(value, length, 32)
-            hits.append(
-                (line, data[start:end].decode(), ref, T.CIDR, network, URL_HOST if host else CIDR)
-            )
+    data, ntoa, pack = lines.data, socket.inet_ntoa, _U32.pack
+    for line, host, network, length, ref, start, end in found:
+        if hints and T.CIDR not in ALLOWED.get(hints[line], _NOTHING):
+            continue
+        text = ntoa(pack(network)) if length == 32 else f"{ntoa(pack(network))}/{length}"
+        hits.append((line, data[start:end].decode(), ref, T.CIDR, text, URL_HOST if host else CIDR))
+
+
+_MASK32 = np.uint64(0xFFFFFFFF)
+_U32 = struct.Struct(">I")
 
 
 def _hosts_of(lines: Scan, probe_lines: IntArray, suffixes: npt.NDArray[np.bool_]):  # type: ignore[no-untyped-def]
@@ -147,14 +161,19 @@ def _ranks(counts: IntArray) -> IntArray:
     return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
-def canonical_text(lines: Scan) -> npt.NDArray[np.uint8]:
-    """Return the scanned bytes lower-cased, except in URL paths, which are case-sensitive."""
-    text = np.frombuffer(bytearray(lines.data.lower()), dtype=np.uint8)
+def canonical_text(lines: Scan) -> tuple[npt.NDArray[np.uint8], bytes]:
+    """Return the scanned bytes lower-cased, except in URL paths, which are case-sensitive,
+    as an array and as bytes (copied only when some URL path has upper-case letters)."""
+    lowered = lines.data.lower()
+    text = np.frombuffer(lowered, dtype=np.uint8)
     if len(lines.url_lines):
         raw = np.frombuffer(lines.data, dtype=np.uint8)
         upper = np.flatnonzero(raw - np.uint8(65) <= 25)  # A-Z (uint8 wraps below "A")
         path_starts = np.full(len(lines.ends) + 1, np.iinfo(np.intp).max, dtype=np.intp)
         path_starts[lines.url_lines] = lines.url_host_ends
         in_path = upper[upper >= path_starts[np.searchsorted(lines.ends, upper)]]
-        text[in_path] = raw[in_path]
-    return text
+        if len(in_path):
+            text = text.copy()
+            text[in_path] = raw[in_path]
+            lowered = text.tobytes()
+    return text, lowered

@@ -61,8 +61,16 @@ class SegmentHasher:
         self._up = np.ones(1, dtype=np.uint64)  # B**j
 
     def _powers(self, size: int) -> None:
-        """Grow the power tables to ``size`` entries (by doubling steps, never past ``size``)."""
+        """Grow the power tables to at least ``size`` entries.
+
+        They grow by an eighth more than asked: chunks of whole lines differ in length by a
+        few bytes, and growing to the exact size would copy both tables on every chunk that
+        is a little longer than all before it.
+        """
         down, up = self._down, self._up
+        if len(down) >= size:
+            return
+        size += size >> 3
         while len(down) < size:
             n, step = len(down), min(len(down), size - len(down))
             down = np.concatenate([down, down[:step] * np.uint64(pow(self.inverse, n, 1 << 64))])

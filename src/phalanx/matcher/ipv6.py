@@ -45,14 +45,20 @@ def match_ipv6(index: MatchIndex, lines: Scan, rows: IntArray) -> tuple[list[Hit
         positions.tolist(), lengths.tolist(), refs.tolist(), strict=True
     ):
         found.append((position, length, ref, T.CIDR, CIDR))
-    for length in index.long6:
-        mask = np.uint64((_LOW64 << (128 - length)) & _LOW64)
-        queries, firsts = index.keys.find(ipv6_keys(high, low & mask, length))
+    if index.long6 and len(rows):
+        # one lookup for every prefix length: the per-call cost dominates at a few thousand
+        keys = [
+            ipv6_keys(high, low & np.uint64((_LOW64 << (128 - length)) & _LOW64), length)
+            for length in index.long6
+        ]
+        queries, firsts = index.keys.find(np.concatenate(keys))
         queries, entries = index.keys.expand(queries, firsts)
         kinds, refs = index.keys.kinds[entries].tolist(), index.keys.refs[entries].tolist()
-        for position, code, ref in zip(queries.tolist(), kinds, refs, strict=True):
+        count = len(rows)
+        for query, code, ref in zip(queries.tolist(), kinds, refs, strict=True):
             kind = KINDS[code]
-            found.append((position, length, ref, kind, EXACT if kind is T.IPV6 else CIDR))
+            length = index.long6[query // count]
+            found.append((query % count, length, ref, kind, EXACT if kind is T.IPV6 else CIDR))
     hits: list[Hit] = []
     data, starts, ends = lines.data, lines.starts, lines.ends
     for position, length, ref, kind, how in found:
@@ -72,8 +78,12 @@ def parse_ipv6(lines: Scan, rows: IntArray) -> tuple[U64, U64, _Bool]:
     rank = _ranks(groups)
     end_mark = np.repeat(first, groups) + rank  # group g ends at the line's mark g
     ends = marks.positions[end_mark]
-    starts = np.where(rank == 0, np.repeat(lines.starts[rows], groups), 0)
-    starts[rank > 0] = marks.positions[end_mark[rank > 0] - 1] + 1
+    # group g > 0 starts after mark g - 1; group 0 at the line's start (index clipped)
+    starts = np.where(
+        rank == 0,
+        np.repeat(lines.starts[rows], groups),
+        marks.positions.take(end_mark - 1, mode="clip") + 1,
+    )
     sizes = ends - starts
     ok = (sizes <= 4) & ((rank == 0) | (marks.codes[end_mark - 1] == COLON))  # no dots
     value = np.zeros(len(sizes), dtype=np.uint64)

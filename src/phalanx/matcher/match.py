@@ -17,6 +17,7 @@ import socket
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from operator import itemgetter
 from typing import Literal
 
 import numpy as np
@@ -96,8 +97,8 @@ class Matcher:
                 reason = f"not UTF-8 ({error.reason} at byte {error.start})"
                 problems.append(LogProblem(first_line + line, reason))
         resolve(self.index, probes, hits, self._normaliser)
+        hits.sort(key=itemgetter(0))  # stable: a line's hits keep their order
         matches = [Match(first_line + t, None, o, r, k, v, h) for t, o, r, k, v, h in hits]
-        matches.sort(key=lambda m: m.line)
         return BatchResult(matches, observations + len(probes.observed), len(lines.ends), problems)
 
     def match_batch(self, observations: Sequence[Observation]) -> BatchResult:
@@ -120,7 +121,7 @@ class Matcher:
             add_value(probes, token, observations[token].value, hints[token])
         resolve(self.index, probes, hits, self._normaliser)
         matches = []
-        for token, observed, ref, kind, value, how in sorted(hits, key=lambda hit: hit[0]):
+        for token, observed, ref, kind, value, how in sorted(hits, key=itemgetter(0)):
             seen = observations[token]
             matches.append(Match(seen.line, seen.field, observed, ref, kind, value, how, seen.ts))
         return BatchResult(matches, count + len(probes.observed), len(observations))

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO
 
@@ -37,7 +38,10 @@ __all__ = [
     "render_summary",
     "run_match",
 ]
-CHUNK_BYTES = 1 << 20  # about 45k log lines: amortises numpy call overhead; arrays stay in L3
+# About 90k log lines: amortises the fixed cost of a scan (a few hundred numpy calls, about
+# 2 ms); measured on the same lines, 2 MiB is 2-3% faster than 1 MiB and 4 MiB is 5% slower
+# (the power tables and prefix sums, 8 B per byte each, leave the caches).
+CHUNK_BYTES = 1 << 21
 BATCH = 8192  # observations per batch for the structured formats
 EXAMPLES = 5  # problems kept as examples
 
@@ -184,11 +188,14 @@ def _emit(
         return
     out.write(b"".join([match_json(source, m) for m in matches]))
     summary.matches += len(matches)
-    summary.by_how.update(m.how for m in matches)
-    summary.by_type.update(m.indicator_type for m in matches)  # a StrEnum: counts as its name
+    summary.by_how.update(map(_HOW, matches))
+    summary.by_type.update(map(_TYPE, matches))  # a StrEnum: counts as its name
     if sightings is not None:
         for match in matches:
             sightings.add(match)
+
+
+_HOW, _TYPE = itemgetter(6), itemgetter(4)  # Match.how, Match.indicator_type
 
 
 def match_json(source: str, match: Match) -> bytes:
@@ -203,7 +210,7 @@ def match_json(source: str, match: Match) -> bytes:
     }
     if ts is not None:
         record["ts"] = ts  # orjson writes RFC 3339, as isoformat() does
-    return orjson.dumps(record) + b"\n"
+    return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
 
 
 def _problem(summary: MatchSummary, source: str, problem: LogProblem) -> None:

@@ -89,8 +89,8 @@ def scan(data: bytes, *, top_level: bool = True) -> Scan:
     plain = np.flatnonzero((lengths > 0) & ~slow)
     special = np.flatnonzero(slow)
     urls = scan_urls(marks, starts, ends, special)
-    ipv6 = _ipv6_shaped(marks, np.setdiff1d(special, urls.lines, assume_unique=True))
     slow[urls.lines] = False
+    ipv6 = _ipv6_shaped(marks, np.flatnonzero(slow))  # special lines that are not URLs
     slow[ipv6] = False
     fast = np.zeros(len(ends), dtype=np.bool_)
     fast[plain] = True
@@ -167,9 +167,10 @@ def _quads(
     lengths = names.ends - names.starts
     shaped = (dots == 3) & (lengths >= 7) & (lengths <= 15) & (tld - np.uint8(48) <= 9)
     rows = np.flatnonzero(shaped)
+    first = names.first[rows]
     prefix_ends = np.empty((len(rows), 3), dtype=np.intp)
     for k in range(3):
-        prefix_ends[:, k] = marks.positions[names.first[rows] + k] + 1
+        np.add(marks.positions.take(first + k), 1, out=prefix_ends[:, k])
     return names.lines[rows], names.starts[rows], names.ends[rows], prefix_ends, names.hosts[rows]
 
 

@@ -69,6 +69,6 @@ def _odd_pairs(codes: np.ndarray, positions: IntArray) -> np.ndarray:
     """Flag marks that start an odd adjacent pair (``//``, ``/.``, ``./``, ``.?``)."""
     odd = np.zeros(len(codes), dtype=np.bool_)
     if len(codes) > 1:
-        pairs = codes[:-1].astype(np.intp) * 8 + codes[1:]
+        pairs = codes[:-1] * np.uint8(8) + codes[1:]  # codes < 8: fits in a byte
         odd[:-1] = _ODD[pairs] & (positions[1:] == positions[:-1] + 1)
     return odd
