@@ -42,7 +42,6 @@ from phalanx.errors import InvalidInput
 from phalanx.observables.kinds import ObservableType
 from phalanx.policy.markings import PAP, TLP
 
-
 NO_IDS = "no-ids"  # the label MISP's ``to_ids: false`` becomes (misp/)
 
 
