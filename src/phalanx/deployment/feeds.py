@@ -30,7 +30,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import groupby
 from typing import Any
 
 import orjson
@@ -258,10 +257,28 @@ def _without_reserved(benign: BenignIndex) -> BenignIndex:
 
 
 def merged(entries: Iterable[DeliveryEntry]) -> Iterator[DeliveryEntry]:
-    """One entry per observable from entries that arrive grouped by observable."""
-    for _, group in groupby(entries, key=lambda entry: (entry.type, entry.value)):
-        run = list(group)
-        yield run[0] if len(run) == 1 else merge_duplicates(run)[0]
+    """One entry per observable, from entries in any order (merging is order-independent).
+
+    Most observables have a single report: those cost one dict insertion and no list.
+    """
+    first: dict[tuple[ObservableType, str], DeliveryEntry] = {}
+    more: dict[tuple[ObservableType, str], list[DeliveryEntry]] = {}
+    setdefault = first.setdefault
+    for entry in entries:
+        key = (entry.type, entry.value)
+        found = setdefault(key, entry)
+        if found is not entry:
+            run = more.get(key)
+            if run is None:
+                more[key] = [found, entry]
+            else:
+                run.append(entry)
+    if not more:
+        yield from first.values()
+        return
+    for key, entry in first.items():
+        run = more.get(key)
+        yield entry if run is None else merge_duplicates(run)[0]
 
 
 def items_digest(ordered: Sequence[str]) -> str:
@@ -342,7 +359,9 @@ def mint(hub: Hub, channel: Channel, items: frozenset[str], *, mark: str, now: d
             removed=len(removed),
             created_at=moment,
         )
-        channel_store.add_version(conn, hub.db, version, items=items, added=added, removed=removed)
+        channel_store.add_version(
+            conn, hub.db, version, items=ordered, added=added, removed=removed
+        )
     return Current(version, content)
 
 
