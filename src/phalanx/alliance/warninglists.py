@@ -303,6 +303,13 @@ def _first(found: list[_Applies], kind: ObservableType) -> str | None:
 def _address(value: str) -> tuple[int, int, int] | None:
     """(integer, version, prefix length) of a canonical address or network."""
     text, _, prefix = value.partition("/")
+    if not prefix:
+        # A bare canonical dotted quad (most values checked): inet_pton accepts exactly the
+        # four-decimal-part form without leading zeros, so its answer is the by-hand one.
+        try:
+            return int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big"), 4, 32
+        except OSError:
+            pass
     parts = text.split(".")
     # Canonical dotted quads are parsed by hand: ipaddress costs several microseconds each.
     if len(parts) == 4 and all(p.isdigit() and len(p) <= 3 for p in parts):

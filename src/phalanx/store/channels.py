@@ -340,11 +340,13 @@ def every_channel(
 def deliverable_rows(
     conn: Connection, plan: VisibilityPlan, kinds: Iterable[str] | None
 ) -> Iterator[Sequence[Any]]:
-    """The visible live reports of these kinds, grouped by observable, as light tuples.
+    """The visible live reports of these kinds, in no particular order, as light tuples.
 
     (type, value, labels, confidence, tlp, pap, created_at, report id, valid_until,
     observable id) — the columns a feed needs, under the very condition every read path
-    filters with (``visibility.visible``).
+    filters with (``visibility.visible``). Unordered on purpose: ordering by observable
+    made SQLite walk the observable index and look every report up at random, and the
+    caller groups duplicates itself (``deployment/feeds.merged``).
     """
     query = (
         select(
@@ -361,7 +363,6 @@ def deliverable_rows(
         )
         .join(observables, observables.c.id == reports.c.observable_id)
         .where(visible(plan))
-        .order_by(reports.c.observable_id, reports.c.id)
     )
     if kinds is not None:
         query = query.where(reports.c.kind.in_(sorted(kinds)))
