@@ -51,6 +51,7 @@ from phalanx.policy.markings import TLP  # noqa: E402
 from phalanx.policy.model import Scope  # noqa: E402
 from phalanx.settings import Settings  # noqa: E402
 from phalanx.store import channels as channel_store  # noqa: E402
+from phalanx.store import reports as report_store  # noqa: E402
 from phalanx.store import scopes as scope_store  # noqa: E402
 from phalanx.store.tables import contributions, reports  # noqa: E402
 
@@ -120,25 +121,7 @@ def add_reports(hub: Hub, org_id: int, contribution: int, scope_id: int, numbers
             hub.db.bulk_insert(
                 conn,
                 "reports",
-                (
-                    "observable_id",
-                    "org_id",
-                    "contribution_id",
-                    "scope_id",
-                    "kind",
-                    "tlp",
-                    "pap",
-                    "labels",
-                    "confidence",
-                    "valid_from",
-                    "valid_until",
-                    "comment",
-                    "anonymous",
-                    "embargo_until",
-                    "victim_country",
-                    "created_at",
-                    "updated_at",
-                ),
+                report_store.INSERT_COLUMNS,
                 sorted(rows),
             )
 

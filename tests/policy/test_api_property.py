@@ -12,18 +12,15 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import given
 from sqlalchemy import Connection, update
 
 from phalanx.api.deps import PURPOSE_HEADER
-from phalanx.app import create_app
 from phalanx.clock import format_timestamp, from_micros
 from phalanx.hub import Hub
 from phalanx.members.model import PURPOSES
@@ -38,20 +35,6 @@ from .store import OneConnection, Stored, store_world
 from .worlds import NEVER, NOW, WorldSpec, key_of, report_filters, worlds
 
 HUB_NAME = "Phalanx"
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def app(store: Database) -> Iterator[tuple[FastAPI, TestClient]]:
-    application = create_app(hub=Hub(settings=Settings(database_url=store.url), db=store))
-    with TestClient(application) as client:
-        yield application, client
 
 
 def test_api_reads_return_exactly_what_decide_allows(

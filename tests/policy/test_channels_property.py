@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 
 import orjson
-import pytest
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import Connection
 
@@ -47,13 +45,6 @@ def channel_settings(engine: str) -> settings:
             HealthCheck.data_too_large,
         ],
     )
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
-    yield db
-    db.dispose()
 
 
 def test_channels_carry_exactly_what_decide_allows(engine: str, store: Database) -> None:

@@ -18,20 +18,17 @@ written here says what each path must answer:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import orjson
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection
 
-from phalanx.app import create_app
 from phalanx.clock import format_timestamp, from_micros, to_micros
 from phalanx.feedback import service
 from phalanx.feedback.confidence import ReportInput, confidence
@@ -86,20 +83,6 @@ class Recorded:
     last: int
     anonymous: bool
     attached: frozenset[int]  # report indexes
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def app(store: Database) -> Iterator[tuple[FastAPI, TestClient]]:
-    application = create_app(hub=Hub(settings=Settings(database_url=store.url), db=store))
-    with TestClient(application) as client:
-        yield application, client
 
 
 def test_feedback_paths_show_exactly_what_decide_allows(

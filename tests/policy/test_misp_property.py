@@ -17,19 +17,16 @@ import dataclasses
 import hashlib
 import json
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import given
 from sqlalchemy import Connection
 
 from phalanx.api.deps import PURPOSE_HEADER
-from phalanx.app import create_app
 from phalanx.clock import format_timestamp, from_micros
 from phalanx.export.stix import hub_uuid
 from phalanx.hub import Hub
@@ -47,20 +44,6 @@ from .worlds import NOW, WorldSpec, report_filters, worlds
 
 HUB_NAME = "Phalanx"
 HUB = {"name": HUB_NAME, "uuid": str(hub_uuid(HUB_NAME))}
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def app(store: Database) -> Iterator[tuple[FastAPI, TestClient]]:
-    application = create_app(hub=Hub(settings=Settings(database_url=store.url), db=store))
-    with TestClient(application) as client:
-        yield application, client
 
 
 def test_misp_export_and_feed_hold_exactly_what_decide_allows(

@@ -24,13 +24,12 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import orjson
-import pytest
 from hypothesis import given
 from sqlalchemy import Connection
 
@@ -90,13 +89,6 @@ class Stage:
     hub: Hub
     conn: Connection
     clock: Clock
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
-    yield db
-    db.dispose()
 
 
 def test_visibility_sql_selects_exactly_what_decide_allows(engine: str, store: Database) -> None:

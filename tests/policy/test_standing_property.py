@@ -15,10 +15,9 @@ when nobody was restricted yet, must not survive the restriction.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Connection
@@ -61,13 +60,6 @@ def standing_worlds(draw: st.DrawFn) -> tuple[WorldSpec, Ways]:
     ways = tuple(draw(st.integers(0, WAYS - 1)) for _ in spec.orgs)
     restricted = frozenset(org for org in spec.orgs if ways[org] < RESTRICTED_WAYS)
     return dataclasses.replace(spec, restricted=restricted), ways
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
-    yield db
-    db.dispose()
 
 
 def test_store_reads_respect_standing(engine: str, store: Database) -> None:

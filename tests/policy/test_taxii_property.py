@@ -12,18 +12,15 @@ resources. What comes back must be exactly what ``decide()`` allows (hidden obje
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import given
 from sqlalchemy import Connection, insert
 
-from phalanx.app import create_app
 from phalanx.clock import to_micros
 from phalanx.hub import Hub
 from phalanx.policy.decide import decide
@@ -53,20 +50,6 @@ class StixObject:
     report: int
     context: bool
     versions: tuple[str, ...]
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
-    yield db
-    db.dispose()
-
-
-@pytest.fixture
-def app(store: Database) -> Iterator[tuple[FastAPI, TestClient]]:
-    application = create_app(hub=Hub(settings=Settings(database_url=store.url), db=store))
-    with TestClient(application) as client:
-        yield application, client
 
 
 def test_taxii_reads_return_exactly_what_decide_allows(

@@ -13,7 +13,7 @@ import orjson
 from fastapi import APIRouter, Body, Depends, Request
 from starlette.responses import Response
 
-from phalanx.api.deps import get_hub, requires
+from phalanx.api.deps import get_hub, json_object, requires
 from phalanx.channels.benign import BenignIndex
 from phalanx.channels.formats import registry
 from phalanx.channels.formats.base import channel_slug
@@ -44,12 +44,6 @@ def _filter_of(body: dict[str, Any]) -> dict[str, Any]:
     return {**(nested or {}), **flat}
 
 
-def _object(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise InvalidInput("the request body must be a JSON object", field="body")
-    return body
-
-
 @router.post("/channels", status_code=201)
 def create_channel(
     request: Request,
@@ -58,7 +52,7 @@ def create_channel(
 ) -> dict[str, Any]:
     """Create a channel: ``{"format", "name"?, "org"? (admins), "filter"?: {...}}``."""
     hub = get_hub(request)
-    body = _object(body)
+    body = json_object(body)
     if not isinstance(body.get("format"), str):
         raise InvalidInput("name a channel format", field="format")
     with hub.db.transaction() as conn:
@@ -111,7 +105,7 @@ def update_channel(
 ) -> dict[str, Any]:
     """Change name, format or filter fields (those left out keep their values)."""
     hub = get_hub(request)
-    body = _object(body)
+    body = json_object(body)
     changes = {"name": body.get("name"), "format": body.get("format")}
     filter_json = _filter_of(body)
     if filter_json:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Body, Depends, Request
 from starlette.responses import JSONResponse, Response
 
 from phalanx.alliance import standing
-from phalanx.api.deps import get_hub, principal, requires
+from phalanx.api.deps import get_hub, json_object, principal, requires
 from phalanx.clock import parse_timestamp
 from phalanx.deployment import compliance as compliance_service
 from phalanx.deployment import receipts as receipt_service
@@ -26,12 +26,6 @@ from phalanx.store import receipts as receipt_store
 router = APIRouter(prefix="/api/v1", tags=["deployment"])
 
 
-def _object(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise InvalidInput("the request body must be a JSON object", field="body")
-    return body
-
-
 @router.post("/deployment-keys", status_code=201)
 def register_key(
     request: Request,
@@ -40,7 +34,7 @@ def register_key(
 ) -> dict[str, Any]:
     """Register an Ed25519 public key: ``{"public_key": PEM|base64|hex, "name"?, "org"?}``."""
     hub = get_hub(request)
-    body = _object(body)
+    body = json_object(body)
     if not isinstance(body.get("public_key"), str):
         raise InvalidInput("give the Ed25519 public key (PEM, base64 or hex)", field="public_key")
     name = body.get("name")
@@ -92,7 +86,12 @@ def post_receipt(
     hub = get_hub(request)
     with hub.db.transaction() as conn:
         receipt, new = receipt_service.submit_receipt(
-            conn, hub.db, channel_id=channel_id, body=_object(body), caller=caller, now=hub.clock()
+            conn,
+            hub.db,
+            channel_id=channel_id,
+            body=json_object(body),
+            caller=caller,
+            now=hub.clock(),
         )
         if hub.worlds.rule.compliance_downgrade:
             # A receipt can end a compliance downgrade: re-evaluate the standing with it.

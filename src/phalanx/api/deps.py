@@ -6,6 +6,7 @@ import base64
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import Request
 
@@ -130,3 +131,10 @@ def _too_large(limit: int) -> TooLarge:
         limit=limit,
         unit="bytes",
     )
+
+
+def json_object(body: Any) -> dict[str, Any]:
+    """The request body as a JSON object, or a 422 naming the body."""
+    if not isinstance(body, dict):
+        raise InvalidInput("the request body must be a JSON object", field="body")
+    return body

@@ -125,12 +125,7 @@ def assemble_files(
     }
 
 
-def assemble(
-    items: Iterable[str], *, channel_name: str, version: int, generated: datetime
-) -> bytes:
-    """The feed as a reproducible tar.gz (unpack it where MISP's feed URL points)."""
-    files = assemble_files(items, channel_name=channel_name, version=version, generated=generated)
-    return tarball.pack(files, mtime=generated)
+assemble = tarball.packed(assemble_files)
 
 
 FORMAT = ChannelFormat(

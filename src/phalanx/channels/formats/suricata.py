@@ -254,12 +254,7 @@ def assemble_files(
     return files
 
 
-def assemble(
-    items: Iterable[str], *, channel_name: str, version: int, generated: datetime
-) -> bytes:
-    """The bundle as a reproducible tar.gz."""
-    files = assemble_files(items, channel_name=channel_name, version=version, generated=generated)
-    return tarball.pack(files, mtime=generated)
+assemble = tarball.packed(assemble_files)
 
 
 FORMAT = ChannelFormat(

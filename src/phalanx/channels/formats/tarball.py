@@ -10,7 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import tarfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 MEDIA_TYPE = "application/gzip"
@@ -34,6 +34,22 @@ def pack(files: Mapping[str, bytes], *, mtime: datetime) -> bytes:
             info.uname = info.gname = ""
             archive.addfile(info, io.BytesIO(content))
     return gzip.compress(raw.getvalue(), compresslevel=COMPRESS_LEVEL, mtime=stamp)
+
+
+def packed(
+    assemble_files: Callable[..., Mapping[str, bytes]],
+) -> Callable[..., bytes]:
+    """The ``assemble`` of a multi-file format: its files as a reproducible tar.gz."""
+
+    def assemble(
+        items: Iterable[str], *, channel_name: str, version: int, generated: datetime
+    ) -> bytes:
+        files = assemble_files(
+            items, channel_name=channel_name, version=version, generated=generated
+        )
+        return pack(files, mtime=generated)
+
+    return assemble
 
 
 def unpack(bundle: bytes) -> dict[str, bytes]:
