@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from phalanx.alliance.warninglist_files import available, choose, load_index, read_list
 from phalanx.alliance.warninglists import WarningList, WarninglistIndex, parse_list
@@ -122,3 +124,38 @@ def test_every_bundled_and_shared_list_parses(shared_data: Path) -> None:
 def test_a_misspelt_list_stops_the_hub_at_start(settings: Any) -> None:
     with pytest.raises(ValueError, match="unknown warninglist 'rfc1981' in PHALANX_WARNINGLISTS"):
         Hub.open(settings.with_(warninglists=("default", "rfc1981")))
+
+
+def _quad(number: int) -> str:
+    return ".".join(str(number >> shift & 255) for shift in (24, 16, 8, 0))
+
+
+@settings(max_examples=60)
+@given(
+    numbers=st.lists(st.integers(0, 2**32 - 1), max_size=40),
+    odd=st.lists(
+        st.sampled_from(["01.2.3.4", "1.2.3", "300.1.1.1", "8.8.8.8/32", "x"]), max_size=3
+    ),
+)
+def test_bulk_ipv4_check_answers_as_single_checks(
+    index: WarninglistIndex, numbers: list[int], odd: list[str]
+) -> None:
+    # Listed addresses, their neighbours and random ones, with a few non-canonical strings.
+    listed = ["8.8.8.8", "10.0.0.1", "192.168.255.255", "1.1.1.1", "100.64.0.0"]
+    values = [*listed, *map(_quad, numbers), *odd]
+    assert index.match_kind(T.IPV4, values) == [index.match(T.IPV4, v) for v in values]
+
+
+def test_bulk_ipv4_check_honours_exact_digit_and_regex_entries() -> None:
+    lists = [
+        parse_list("exact", {"type": "string", "list": ["203.0.113.9"], "matching_attributes": []}),
+        parse_list("nets", {"type": "cidr", "list": ["203.0.113.0/24", "198.51.100.0/24"]}),
+        parse_list("digits", {"type": "substring", "list": ["66.77", "sandbox"]}),
+        parse_list("rx", {"type": "regex", "list": [r"^5\.5\."], "matching_attributes": []}),
+    ]
+    index = WarninglistIndex(lists)
+    values = ["203.0.113.9", "203.0.113.10", "198.51.100.1", "9.66.77.1", "5.5.1.1", "7.7.7.7"]
+    expected = ["exact", "nets", "nets", "digits", "rx", None]
+    assert [index.match(T.IPV4, v) for v in values] == expected
+    assert index.match_kind(T.IPV4, values) == expected
+    assert index.match_kind(T.DOMAIN, ["sandbox.example"]) == ["digits"]

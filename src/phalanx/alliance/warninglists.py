@@ -21,6 +21,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from phalanx.observables.kinds import ObservableType
 
 _IPS = frozenset({ObservableType.IPV4, ObservableType.IPV6, ObservableType.CIDR})
@@ -117,6 +120,7 @@ class WarninglistIndex:
         self._regexes: list[tuple[re.Pattern[str], _Applies]] = []
         self.skipped: list[str] = []  # entries that could not be indexed, with the reason
         self._plans: dict[ObservableType, _KindPlan] = {}
+        self._quads: dict[ObservableType, _QuadPlan] = {}
         for wl in lists:
             self.lists[wl.name] = wl
             self._add(wl)
@@ -179,6 +183,60 @@ class WarninglistIndex:
         """``match`` for many values at once (the contribution pipeline's bulk check)."""
         match = self.match
         return [match(kind, value) for kind, value in items]
+
+    def match_kind(self, kind: ObservableType, values: Sequence[str]) -> list[str | None]:
+        """``match`` for many values of one kind: the same answers, IPv4 vectorised.
+
+        A deployment channel checks a million addresses per build; one bisection each in
+        Python costs seconds, a single ``searchsorted`` over all of them a few milliseconds.
+        """
+        plan = self._plans.get(kind) or self._plan(kind)
+        ranges = plan.networks.get(4)
+        if kind is not ObservableType.IPV4 or ranges is None:
+            match = self.match
+            return [match(kind, value) for value in values]
+        quads = self._quads.get(kind) or self._quad_plan(kind, plan)
+        numbers, parsed = _ipv4_numbers(values)
+        names = ranges.find_many(numbers)
+        if quads.exact:  # an exact entry is asked first, as in ``match``
+            listed = np.isin(numbers, np.fromiter(quads.exact, dtype=np.int64))
+            for position in np.flatnonzero(listed).tolist():
+                names[position] = quads.exact[int(numbers[position])]
+        if quads.needles is not None or plan.regexes:
+            where = parsed.tolist()
+            for position, name in enumerate(names):
+                if name is None:
+                    names[position] = quads.textual(values[where[position]])
+        if len(parsed) == len(values):
+            return names
+        found: list[str | None] = [None] * len(values)
+        for position, name in zip(parsed.tolist(), names, strict=True):
+            found[position] = name
+        unparsed = np.ones(len(values), dtype=np.bool_)
+        unparsed[parsed] = False
+        for position in np.flatnonzero(unparsed).tolist():
+            found[position] = self.match(kind, values[position])  # not a canonical quad
+        return found
+
+    def _quad_plan(self, kind: ObservableType, plan: _KindPlan) -> _QuadPlan:
+        """What can match a canonical dotted quad: only entries made of digits and dots."""
+        exact = {}
+        for text, found in self._exact.items():
+            try:
+                number = int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
+            except OSError:
+                continue
+            if name := _first(found, kind):
+                exact[number] = name
+        needles = sorted((n for n in plan.needles if _QUAD_TEXT.fullmatch(n)), key=len)[::-1]
+        quads = _QuadPlan(
+            exact=exact,
+            needles=re.compile("|".join(map(re.escape, needles))) if needles else None,
+            names={needle: _first(plan.needles[needle], kind) for needle in needles},
+            regexes=plan.regexes,
+        )
+        self._quads[kind] = quads
+        return quads
 
     def _plan(self, kind: ObservableType) -> _KindPlan:
         # Which structures can answer for this kind at all: a SHA-256 is one dict lookup.
@@ -250,6 +308,7 @@ class _Ranges:
         self, starts: list[int], ends: list[int], parents: list[int], names: list[str]
     ) -> None:
         self.starts, self.ends, self.parents, self.names = starts, ends, parents, names
+        self._arrays: tuple[npt.NDArray[np.int64], ...] | None = None
 
     @classmethod
     def build(cls, networks: Iterable[tuple[int, int, str]], width: int) -> _Ranges:
@@ -281,6 +340,25 @@ class _Ranges:
             index = self.parents[index]
         return None if index < 0 else self.names[index]
 
+    def find_many(self, addresses: npt.NDArray[np.int64]) -> list[str | None]:
+        """``find(a, a)`` for many 32-bit addresses at once."""
+        if self._arrays is None:
+            self._arrays = (
+                np.array(self.starts, dtype=np.int64),
+                np.array(self.ends, dtype=np.int64),
+                np.array(self.parents, dtype=np.intp),
+            )
+        starts, ends, parents = self._arrays
+        index = np.searchsorted(starts, addresses, side="right") - 1
+        # Walk up to enclosing ranges while a range ends before the address (depth is small).
+        while True:
+            climbing = (index >= 0) & (ends[np.maximum(index, 0)] < addresses)
+            if not climbing.any():
+                break
+            index[climbing] = parents[index[climbing]]
+        names = self.names
+        return [None if i < 0 else names[i] for i in index.tolist()]
+
 
 @dataclass(slots=True)
 class _KindPlan:
@@ -293,11 +371,53 @@ class _KindPlan:
     regexes: list[tuple[re.Pattern[str], str]]
 
 
+@dataclass(slots=True)
+class _QuadPlan:
+    """The entries that can match a canonical dotted quad (digits and dots only)."""
+
+    exact: dict[int, str]
+    needles: re.Pattern[str] | None
+    names: dict[str, str | None]
+    regexes: list[tuple[re.Pattern[str], str]]
+
+    def textual(self, value: str) -> str | None:
+        """The substring and regex checks of ``WarninglistIndex.match`` for a quad."""
+        if self.needles is not None:
+            hit = self.needles.search(value)
+            if hit and (name := self.names[hit.group(0)]):
+                return name
+        for pattern, name in self.regexes:
+            if pattern.search(value):
+                return name
+        return None
+
+
+_QUAD_TEXT = re.compile(r"[0-9.]+")
+
+
 def _first(found: list[_Applies], kind: ObservableType) -> str | None:
     for name, kinds in found:
         if kinds is None or kind in kinds:
             return name
     return None
+
+
+def _ipv4_numbers(values: list[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+    """The canonical dotted quads among ``values`` as integers, with their positions."""
+    pton, family = socket.inet_pton, socket.AF_INET
+    try:
+        packed = b"".join([pton(family, value) for value in values])
+        parsed = np.arange(len(values), dtype=np.intp)
+    except OSError:  # some value is not a bare canonical quad: sort them out one by one
+        good, positions = [], []
+        for position, value in enumerate(values):
+            try:
+                good.append(pton(family, value))
+            except OSError:
+                continue
+            positions.append(position)
+        packed, parsed = b"".join(good), np.array(positions, dtype=np.intp)
+    return np.frombuffer(packed, dtype=">u4").astype(np.int64), parsed
 
 
 def _address(value: str) -> tuple[int, int, int] | None:

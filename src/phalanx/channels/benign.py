@@ -15,7 +15,7 @@ is set (the default).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from phalanx.channels import never_block
@@ -23,9 +23,22 @@ from phalanx.observables.kinds import ObservableType
 
 
 class BenignIndex(Protocol):
-    """Says why a (kind, canonical value) is known to be benign, or None when it is not."""
+    """Says why a (kind, canonical value) is known to be benign, or None when it is not.
+
+    An index may also offer ``reasons(kind, values)``, the same answers for many values of
+    one kind at once (:func:`reasons` uses it when present).
+    """
 
     def reason(self, kind: ObservableType, value: str) -> str | None: ...
+
+
+def reasons(index: BenignIndex, kind: ObservableType, values: Sequence[str]) -> list[str | None]:
+    """``index.reason`` for each value, through the index's bulk form when it has one."""
+    bulk = getattr(index, "reasons", None)
+    if bulk is not None:
+        return list(bulk(kind, values))
+    reason = index.reason
+    return [reason(kind, value) for value in values]
 
 
 def _address(value: str) -> str | None:
@@ -78,6 +91,18 @@ class CombinedIndex:
                 return found
         return None
 
+    def reasons(self, kind: ObservableType, values: Sequence[str]) -> list[str | None]:
+        """``reason`` for many values of one kind (each index asked in bulk)."""
+        found: list[str | None] = [None] * len(values)
+        for index in self.indexes:
+            pending = [i for i, reason in enumerate(found) if reason is None]
+            if not pending:
+                break
+            answers = reasons(index, kind, [values[i] for i in pending])
+            for position, reason in zip(pending, answers, strict=True):
+                found[position] = reason
+        return found
+
 
 class NoValues:
     """An index that knows no benign value."""
@@ -85,6 +110,10 @@ class NoValues:
     def reason(self, kind: ObservableType, value: str) -> str | None:
         """Always None."""
         return None
+
+    def reasons(self, kind: ObservableType, values: Sequence[str]) -> list[str | None]:
+        """Always None, for each value."""
+        return [None] * len(values)
 
 
 RESERVED = ReservedValues()

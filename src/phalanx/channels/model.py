@@ -53,9 +53,14 @@ class Use(StrEnum):
     LOOKUP = "lookup"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DeliveryEntry:
-    """One observable for a channel: canonical value, merged labels and markings, provenance."""
+    """One observable for a channel: canonical value, merged labels and markings, provenance.
+
+    Treat it as immutable (``dataclasses.replace`` makes changed copies). It is not declared
+    frozen only because a frozen dataclass's ``__init__`` costs five times as much, and a
+    channel build makes a million of them.
+    """
 
     type: ObservableType
     value: str

@@ -40,6 +40,7 @@ from phalanx.alliance.warninglists import WarninglistIndex
 from phalanx.audit.record import record
 from phalanx.channels import delta as channel_delta
 from phalanx.channels.benign import NOTHING_BENIGN, RESERVED, BenignIndex, CombinedIndex
+from phalanx.channels.benign import reasons as benign_reasons
 from phalanx.channels.definition import Channel
 from phalanx.channels.formats import registry
 from phalanx.channels.formats.base import ChannelFormat, etag
@@ -96,6 +97,13 @@ class WarninglistBenign:
         name = self.index.match(kind, value)
         return None if name is None else f"warninglist:{name}"
 
+    def reasons(self, kind: ObservableType, values: Sequence[str]) -> list[str | None]:
+        """``reason`` for many values of one kind (the index's bulk check)."""
+        return [
+            None if name is None else f"warninglist:{name}"
+            for name in self.index.match_kind(kind, values)
+        ]
+
 
 @dataclass(frozen=True, slots=True)
 class Current:
@@ -149,45 +157,107 @@ def delivery_entries(
     benign: BenignIndex,
     keys: dict[tuple[ObservableType, str], int] | None = None,
     wanted: frozenset[int] = frozenset(),
-) -> Iterator[DeliveryEntry]:
-    """Entries from ``deliverable_rows`` tuples, one per report (same order).
+) -> list[DeliveryEntry]:
+    """One entry per observable from ``deliverable_rows`` tuples (its reports merged).
 
-    The observable key of each value in ``wanted`` (those with feedback) is noted in
-    ``keys``. A million rows pass through here, so parsed labels, markings and times are
-    memoised: most reports share them.
+    Rows are grouped by observable id (most observables have one report: one dict insertion,
+    no list), the benign index is asked once per kind for all values together, and the
+    observable key of each value in ``wanted`` (those with feedback) is noted in ``keys``.
+    A million rows pass through here, so parsed labels, markings and times are memoised:
+    most reports share them.
     """
-    kinds = {kind.value: kind for kind in ObservableType}
-    tlps = {tlp.value: tlp for tlp in TLP}
-    paps = {pap.value: pap for pap in PAP}
-    labels: dict[str, tuple[str, ...]] = {}
-    times: dict[int, datetime] = {}
-    # Bound once: at a million rows, each attribute lookup in the loop costs a tenth of a second.
-    entry, reason, known_labels, known_times = DeliveryEntry, benign.reason, labels.get, times.get
-    noted = keys is not None and bool(wanted)
-    for kind_name, value, encoded, confidence, tlp, pap, created, report_id, until, key in rows:
-        kind = kinds[kind_name]
-        found_labels = known_labels(encoded)
-        if found_labels is None:
-            found_labels = labels[encoded] = tuple(sorted(decode_labels(encoded)))
-        first_seen = known_times(created)
-        if first_seen is None:
-            first_seen = times[created] = from_micros(created)
-        if noted and key in wanted:
-            keys[(kind, value)] = key  # type: ignore[index]
-        yield entry(
-            kind,
-            value,
-            found_labels,
-            confidence,
-            tlps[tlp],
-            paps[pap],
-            f"report-{report_id}",
-            first_seen,
-            reason(kind, value) is not None,
-            None,
-            False,
-            None if until is None else from_micros(until),
-        )
+    first: dict[int, Sequence[Any]] = {}
+    more: dict[int, list[Sequence[Any]]] = {}
+    setdefault = first.setdefault
+    for row in rows:
+        found = setdefault(row[9], row)
+        if found is not row:
+            run = more.get(row[9])
+            if run is None:
+                more[row[9]] = [found, row]
+            else:
+                run.append(row)
+    unique = list(first.values())
+    flags = _benign_flags(unique, benign)
+    make = _EntryMaker()
+    entries = make.entries(unique, flags)
+    if more:
+        for position, row in enumerate(unique):
+            run = more.get(row[9])
+            if run is not None:
+                copies = make.entries(run, [flags[position]] * len(run))
+                entries[position] = merge_duplicates(copies)[0]
+    if keys is not None and wanted:
+        for row in unique:
+            if row[9] in wanted:
+                keys[(_KINDS[row[0]], row[1])] = row[9]
+    return entries
+
+
+_KINDS = {kind.value: kind for kind in ObservableType}
+_TLPS = {tlp.value: tlp for tlp in TLP}
+_PAPS = {pap.value: pap for pap in PAP}
+
+
+def _benign_flags(rows: list[Sequence[Any]], benign: BenignIndex) -> list[bool]:
+    """Whether each row's value is benign, the index asked in bulk per kind."""
+    positions: dict[str, list[int]] = {}
+    for position, row in enumerate(rows):
+        positions.setdefault(row[0], []).append(position)
+    flags = [False] * len(rows)
+    for kind_name, where in positions.items():
+        answers = benign_reasons(benign, _KINDS[kind_name], [rows[i][1] for i in where])
+        for position, reason in zip(where, answers, strict=True):
+            if reason is not None:
+                flags[position] = True
+    return flags
+
+
+class _EntryMaker:
+    """Builds entries from rows, memoising the parsed labels and times most rows share."""
+
+    def __init__(self) -> None:
+        self.labels: dict[str, tuple[str, ...]] = {}
+        self.times: dict[int, datetime] = {}
+
+    def entries(self, rows: list[Sequence[Any]], flags: list[bool]) -> list[DeliveryEntry]:
+        """The entries of ``rows``, ``flags`` saying which values are benign."""
+        labels, times = self.labels, self.times
+        for encoded in {row[2] for row in rows} - labels.keys():
+            labels[encoded] = tuple(sorted(decode_labels(encoded)))
+        for created in {row[6] for row in rows} - times.keys():
+            times[created] = from_micros(created)
+        # One comprehension, no call per row: at a million rows each call costs a tenth of a
+        # second.
+        entry, kinds, tlps, paps = DeliveryEntry, _KINDS, _TLPS, _PAPS
+        return [
+            entry(
+                kinds[kind],
+                value,
+                labels[encoded],
+                confidence,
+                tlps[tlp],
+                paps[pap],
+                f"report-{report_id}",
+                times[created],
+                benign,
+                None,
+                False,
+                None if until is None else from_micros(until),
+            )
+            for (
+                kind,
+                value,
+                encoded,
+                confidence,
+                tlp,
+                pap,
+                created,
+                report_id,
+                until,
+                _,
+            ), benign in zip(rows, flags, strict=True)
+        ]
 
 
 def compute_items(
@@ -206,7 +276,7 @@ def compute_items(
         rows = channel_store.deliverable_rows(conn, plan, wanted)
         with_feedback = feedback_store.keys_with_feedback(conn)
         keys: dict[tuple[ObservableType, str], int] = {}
-        entries = list(merged(delivery_entries(rows, benign, keys, with_feedback)))
+        entries = delivery_entries(rows, benign, keys, with_feedback)
         if keys:
             entries = _with_feedback(hub, conn, channel, plan, entries, keys)
         selected = spec.select(entries, channel.filter, now=hub.clock())
@@ -259,31 +329,6 @@ def _without_reserved(benign: BenignIndex) -> BenignIndex:
         rest = benign.indexes[1:]
         return rest[0] if len(rest) == 1 else CombinedIndex(*rest)
     return benign
-
-
-def merged(entries: Iterable[DeliveryEntry]) -> Iterator[DeliveryEntry]:
-    """One entry per observable, from entries in any order (merging is order-independent).
-
-    Most observables have a single report: those cost one dict insertion and no list.
-    """
-    first: dict[tuple[ObservableType, str], DeliveryEntry] = {}
-    more: dict[tuple[ObservableType, str], list[DeliveryEntry]] = {}
-    setdefault = first.setdefault
-    for entry in entries:
-        key = (entry.type, entry.value)
-        found = setdefault(key, entry)
-        if found is not entry:
-            run = more.get(key)
-            if run is None:
-                more[key] = [found, entry]
-            else:
-                run.append(entry)
-    if not more:
-        yield from first.values()
-        return
-    for key, entry in first.items():
-        run = more.get(key)
-        yield entry if run is None else merge_duplicates(run)[0]
 
 
 def items_digest(ordered: Sequence[str]) -> str:

@@ -346,7 +346,7 @@ def deliverable_rows(
     observable id) — the columns a feed needs, under the very condition every read path
     filters with (``visibility.visible``). Unordered on purpose: ordering by observable
     made SQLite walk the observable index and look every report up at random, and the
-    caller groups duplicates itself (``deployment/feeds.merged``).
+    caller groups duplicates itself (``deployment/feeds.delivery_entries``).
     """
     query = (
         select(
