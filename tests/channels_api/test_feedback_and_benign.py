@@ -64,3 +64,16 @@ def test_expiry_and_false_positives_move_the_channel(deploy: Any, member: Any) -
     assert listed(deploy, bravo, channel) == {"45.77.10.32"}
     sight(deploy, carol, "45.77.10.32", "false-positive")  # 60 halves to 30, under 40
     assert listed(deploy, bravo, channel) == set()
+
+
+def test_reports_of_one_value_merge_to_the_most_careful_reading(deploy: Any, member: Any) -> None:
+    acme, bravo = member("Acme"), member("Bravo")
+    # Bravo sees both reports of 45.77.10.41; one of them forbids active use (PAP:AMBER).
+    deploy.contribute(acme, ["45.77.10.41", "45.77.10.42"], tlp="green")
+    deploy.contribute(bravo, [{"value": "45.77.10.41", "pap": "amber"}, "45.77.10.42"])
+    fw = deploy.channel(bravo, "edl-ip", name="fw")
+    assert listed(deploy, bravo, fw) == {"45.77.10.42"}
+    table = deploy.channel(bravo, "csv", name="table")
+    rows = deploy.ok_feed(bravo, table["id"]).content.decode().splitlines()
+    assert sum("45.77.10.41" in row for row in rows) == 1
+    assert sum("45.77.10.42" in row for row in rows) == 1
