@@ -88,6 +88,7 @@ observables = Table(
     Column("id", BigInteger, primary_key=True, autoincrement=False),
     Column("type", String(16), nullable=False),
     Column("value", Text, nullable=False),
+    sqlite_with_rowid=False,  # clustered by id: one b-tree (migration 0008)
 )
 
 # Who a report is shared with. Many reports share one scope, so visibility is decided once
