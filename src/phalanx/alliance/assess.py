@@ -9,7 +9,7 @@ contributor more than that plan allows: hidden reports change only the true clas
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -31,6 +31,7 @@ from phalanx.alliance.warninglists import WarninglistIndex
 from phalanx.feedback import store as feedback_store
 from phalanx.feedback.reputation import reputation_score
 from phalanx.members.model import OrgKind
+from phalanx.observables.kinds import ObservableType
 from phalanx.policy.labels import decode_labels
 from phalanx.policy.plan import VisibilityPlan
 from phalanx.store.tables import organisations, reports
@@ -59,6 +60,33 @@ def warninglist_index(hub: Hub) -> WarninglistIndex:
     return load_index(hub.settings.warninglists, hub.settings.warninglists_dir)
 
 
+@dataclass(slots=True)
+class ValueFacts:
+    """What depends on the values alone: their warninglist and their credit unit, by key.
+
+    Worked out while a contribution is prepared, outside the write transaction: several
+    API workers do it in parallel, while writes are one at a time.
+    """
+
+    listed: dict[int, str | None]
+    units: dict[int, str]
+
+
+def value_facts(hub: Hub, items: Iterable[PreparedItem]) -> ValueFacts:
+    """The warninglist and credit unit of each distinct observable among ``items``."""
+    index = warninglist_index(hub)
+    suffixes = public_suffixes()
+    by_kind: dict[ObservableType, dict[int, str]] = {}
+    for item in items:
+        by_kind.setdefault(item.observable.type, {})[item.key] = item.observable.value
+    listed: dict[int, str | None] = {}
+    units: dict[int, str] = {}
+    for kind, values in by_kind.items():
+        listed.update(zip(values, index.match_kind(kind, list(values.values())), strict=True))
+        units.update((key, credit_unit(kind, value, suffixes)) for key, value in values.items())
+    return ValueFacts(listed, units)
+
+
 def assess(
     hub: Hub,
     conn: Connection,
@@ -67,16 +95,17 @@ def assess(
     plan: VisibilityPlan,
     items: Mapping[int, PreparedItem],
     existed: Sequence[int],
+    facts: ValueFacts | None = None,
 ) -> dict[int, Assessment]:
-    """Assess each first occurrence of an observable in a contribution (by observable key)."""
+    """Assess each first occurrence of an observable in a contribution (by observable key).
+
+    ``facts`` is :func:`value_facts` of the items when the caller worked them out already.
+    """
     priors = _priors(conn, plan, org_id, existed)
-    index = warninglist_index(hub)
-    suffixes = public_suffixes()
-    units = {
-        key: credit_unit(i.observable.type, i.observable.value, suffixes)
-        for key, i in items.items()
-    }
-    credited = ledger.credited_units(conn, org_id, sorted(set(units.values())))
+    if facts is None:
+        facts = value_facts(hub, items.values())
+    listed, units = facts.listed, facts.units
+    credited = ledger.credited_units(conn, org_id, sorted({units[key] for key in items}))
     factor = reputation_factor(
         feedback_store.reputations_of(conn, [org_id])[org_id].score, reputation_score(0, 0)
     )
@@ -87,7 +116,7 @@ def assess(
     for key, item in items.items():
         obs, marking = item.observable, item.marking
         prior = priors.get(key, NO_PRIOR)
-        verdict = classify(prior, index.match(obs.type, obs.value))
+        verdict = classify(prior, listed[key])
         unit = units[key]
         plain = not prior.own and unit not in credited and verdict.shown is not CORROBORATING
         cache_key = (verdict.shown, verdict.warninglist, obs.type, id(marking))

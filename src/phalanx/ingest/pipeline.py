@@ -24,7 +24,7 @@ import orjson
 from sqlalchemy import Connection, insert, select
 
 from phalanx.alliance import ledger, standing
-from phalanx.alliance.assess import Assessment, assess
+from phalanx.alliance.assess import Assessment, ValueFacts, assess, value_facts
 from phalanx.alliance.novelty import NAMES
 from phalanx.audit.record import record
 from phalanx.clock import to_micros
@@ -133,6 +133,7 @@ class Prepared:
     items: list[PreparedItem | RejectedItem]
     policy_version: int
     now: datetime
+    facts: ValueFacts | None = None  # None for a published source's import (not scored)
 
 
 def prepare(hub: Hub, conn: Connection, *, principal: Principal, request: Request) -> Prepared:
@@ -143,7 +144,10 @@ def prepare(hub: Hub, conn: Connection, *, principal: Principal, request: Reques
     """
     now = hub.clock()
     version = world_store.policy_version(conn)
-    return Prepared(_prepare(hub, conn, principal, request, now), version, now)
+    items = _prepare(hub, conn, principal, request, now)
+    accepted = (item for item in items if isinstance(item, PreparedItem))
+    facts = None if request.published else value_facts(hub, accepted)
+    return Prepared(items, version, now, facts)
 
 
 def contribute(
@@ -167,7 +171,7 @@ def contribute(
     if prepared is None or prepared.policy_version != world_store.policy_version(conn):
         prepared = prepare(hub, conn, principal=principal, request=request)
     now = prepared.now
-    accepted, outcomes = _classify(hub, conn, principal, prepared.items, now, request.published)
+    accepted, outcomes = _classify(hub, conn, principal, prepared, request.published)
     result = _store(hub, conn, principal, request, accepted, outcomes, now)
     body = orjson.dumps(result.to_json())
     if request.idempotency_key:
@@ -251,13 +255,12 @@ def _classify(
     hub: Hub,
     conn: Connection,
     principal: Principal,
-    items: list[PreparedItem | RejectedItem],
-    now: datetime,
+    prepared: Prepared,
     published: bool = False,
 ) -> tuple[list[Accepted], dict[int, Outcome]]:
     outcomes: dict[int, Outcome] = {}
     first: dict[int, PreparedItem] = {}
-    for item in items:
+    for item in prepared.items:
         if isinstance(item, RejectedItem):
             outcomes[item.index] = Outcome(item.index, item.input, "rejected", reason=item.reason)
             continue
@@ -282,7 +285,15 @@ def _classify(
     assessed = (
         {}
         if published
-        else assess(hub, conn, org_id=principal.org_id, plan=plan, items=first, existed=existed)
+        else assess(
+            hub,
+            conn,
+            org_id=principal.org_id,
+            plan=plan,
+            items=first,
+            existed=existed,
+            facts=prepared.facts,
+        )
     )
     scope_ids: dict[object, int] = {}
     accepted = []
