@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 
 class Novelty(StrEnum):
@@ -54,10 +55,21 @@ class Verdict:
 def classify(prior: Prior, warninglist: str | None = None) -> Verdict:
     """Classify one accepted item from the facts about earlier reports of its observable."""
     if warninglist is not None:
-        return Verdict(Novelty.BENIGN, Novelty.BENIGN, warninglist)
+        return _benign(warninglist)
     if prior.published:
-        return Verdict(Novelty.PUBLISHED, Novelty.PUBLISHED)
+        return _PUBLISHED
     if prior.others:
-        shown = Novelty.CORROBORATING if prior.others_visible else Novelty.NOVEL
-        return Verdict(shown, Novelty.CORROBORATING)
-    return Verdict(Novelty.NOVEL, Novelty.NOVEL)
+        return _CORROBORATING if prior.others_visible else _HIDDEN_CORROBORATION
+    return _NOVEL
+
+
+# Verdicts are immutable and few: shared, not made anew for each of a million items.
+_NOVEL = Verdict(Novelty.NOVEL, Novelty.NOVEL)
+_PUBLISHED = Verdict(Novelty.PUBLISHED, Novelty.PUBLISHED)
+_CORROBORATING = Verdict(Novelty.CORROBORATING, Novelty.CORROBORATING)
+_HIDDEN_CORROBORATION = Verdict(Novelty.NOVEL, Novelty.CORROBORATING)
+
+
+@cache
+def _benign(warninglist: str) -> Verdict:
+    return Verdict(Novelty.BENIGN, Novelty.BENIGN, warninglist)
