@@ -277,11 +277,22 @@ def _fetch(conn: Connection, statement: Select[Any]) -> list[tuple[Any, ...]]:
     The statement still goes through SQLAlchemy's compiled cache, but a page is a thousand
     rows of JSON and SQLAlchemy's row processing cost more than the query itself.
     """
-    result = conn.execute(statement)
+    if conn.dialect.name != "postgresql":
+        result = conn.execute(statement)
+        try:
+            return list(result.cursor.fetchall())
+        finally:
+            result.close()
+    # PostgreSQL: binary results, or every object's bytes travel hex-encoded (twice the size,
+    # encoded by the server and decoded here).
+    compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.params
+    cursor = conn.connection.cursor()
     try:
-        return list(result.cursor.fetchall())
+        cursor.execute(str(compiled), params, binary=True)  # type: ignore[call-arg]
+        return list(cursor.fetchall())
     finally:
-        result.close()
+        cursor.close()
 
 
 def _start_seq(conn: Connection, query: ObjectQuery) -> int | None:
