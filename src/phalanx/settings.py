@@ -41,6 +41,8 @@ class Settings:
     compliance_min_share_percent: int = 90
     compliance_consequence: str = "report"  # report | warn | downgrade
     log_level: str = "info"
+    # TAXII status resources (taxii/ingest.py) are kept this long after their POST.
+    taxii_status_hours: int = 168
     # Confidence half-lives per kind, "ipv4=14,domain=90" (feedback/confidence.py).
     half_lives: tuple[str, ...] = ()
     sqlite_cache_mib: int = 256

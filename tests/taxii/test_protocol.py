@@ -216,3 +216,20 @@ def test_collections_for_communities_published_and_admin_filters(
         "/api/v1/taxii/collections", json={"alias": "x", "title": "x"}, headers=alpha.auth
     )
     assert refused.status_code == 403
+
+
+def test_status_resources_expire_after_the_configured_hours(
+    hub: Hub, client: TestClient, clock: FakeClock
+) -> None:
+    member = add_member(hub, "Acme")
+    first = add(client, member, [indicator(1)])
+    first_url = f"/taxii2/api/status/{first['id']}/"
+    clock.advance(hours=hub.settings.taxii_status_hours - 1)
+    second = add(client, member, [indicator(2)])
+    assert client.get(first_url, headers=headers(member)).status_code == 200
+    clock.advance(hours=2)
+    add(client, member, [indicator(3)])  # each POST deletes the statuses that expired
+    gone = client.get(first_url, headers=headers(member))
+    assert gone.status_code == 404 and gone.json()["http_status"] == "404"
+    kept = client.get(f"/taxii2/api/status/{second['id']}/", headers=headers(member))
+    assert kept.status_code == 200 and kept.json() == second

@@ -258,6 +258,7 @@ taxii_status = Table(
     Column("created_at", Micros, nullable=False),
     Column("body", LargeBinary, nullable=False),  # the status resource as JSON
 )
+Index("ix_taxii_status_created_at", taxii_status.c.created_at)  # expiry (migration 0009)
 
 # --- Alliance rules (issue 5, parts 1-4): published sources, the points ledger, standing ---
 

@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from phalanx.audit.record import record
 from phalanx.clock import format_timestamp, parse_timestamp, to_micros
@@ -191,6 +191,7 @@ def store_post(
             id=status["id"], org_id=principal.org_id, created_at=now_us, body=orjson.dumps(status)
         )
     )
+    expire_statuses(conn, hub, now_us)
     record(
         conn,
         hub.db,
@@ -281,6 +282,22 @@ def _failure(index: int, obj: Any, error: InvalidInput) -> tuple[str, str, str]:
         version or "",
         f"{where}: {error.message}",
     )
+
+
+def expire_statuses(conn: Connection, hub: Hub, now_us: int) -> int:
+    """Delete status resources older than ``taxii_status_hours``; return how many went.
+
+    A status lists every object of its POST, so keeping them all would grow the store by a
+    copy of each envelope's ids; clients read a status within minutes of their POST. Run
+    with every POST, it deletes the few that expired since the last one (an index on
+    ``created_at`` finds them). 0 keeps them forever.
+    """
+    hours = hub.settings.taxii_status_hours
+    if hours <= 0:
+        return 0
+    cutoff = now_us - hours * 3_600_000_000
+    result = conn.execute(delete(taxii_status).where(taxii_status.c.created_at < cutoff))
+    return int(result.rowcount or 0)
 
 
 def status_for(conn: Connection, principal: Principal, status_id: str) -> Mapping[str, Any] | None:
