@@ -164,6 +164,7 @@ def contribute(
     policy (communities, agreements) changed in between, so items are always validated
     against the policy they are stored under.
     """
+    hub.db.lock_contributions(conn, principal.org_id)
     if request.idempotency_key:
         stored = replay(conn, principal, request)
         if stored is not None:

@@ -17,6 +17,7 @@ from sqlalchemy.sql.dml import Insert
 _WRITE = "phalanx_write"
 # Audit appends serialise on this PostgreSQL advisory lock (an arbitrary constant).
 AUDIT_LOCK_KEY = 0x5048414C414E58
+CONTRIBUTION_LOCK_SPACE = 0x50484C58  # high half of an organisation's contribution lock key
 
 
 class Database:
@@ -114,6 +115,17 @@ class Database:
         """Serialise audit appends (SQLite writers are already serialised by BEGIN IMMEDIATE)."""
         if not self.is_sqlite:
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+
+    def lock_contributions(self, conn: Connection, org_id: int) -> None:
+        """Serialise one organisation's contributions until this transaction ends.
+
+        Two concurrent contributions of one value by one organisation must not both find no
+        report and both add one. SQLite writers are serialised already; PostgreSQL writers
+        run side by side, so one organisation's wait for each other (others' do not).
+        """
+        if not self.is_sqlite:
+            key = CONTRIBUTION_LOCK_SPACE << 32 | org_id & 0xFFFFFFFF
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -1,0 +1,51 @@
+"""One organisation contributing one value twice at the same moment gets one report."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from sqlalchemy import func, select
+
+from phalanx.hub import Hub
+from phalanx.ingest import pipeline
+from phalanx.members import service
+from phalanx.members.secrets import parse_token
+from phalanx.store.tables import reports
+
+VALUE = "45.77.10.99"
+
+
+def _request() -> pipeline.Request:
+    return pipeline.Request(records=[{"value": VALUE}], defaults={"tlp": "green"}, format="json")
+
+
+def _contribute(hub: Hub, who: Any) -> bytes:
+    with hub.db.transaction() as conn:
+        body, _ = pipeline.contribute(hub, conn, principal=who, request=_request())
+    return body
+
+
+def test_a_second_contribution_waits_and_refreshes_instead_of_duplicating(
+    hub: Hub, member: Any
+) -> None:
+    acme = member("Acme")
+    key_id, secret = parse_token(acme.token)
+    with hub.db.read() as conn:
+        who = service.authenticate(conn, key_id=key_id, secret=secret, now=hub.clock())
+    answers: list[bytes] = []
+    second = threading.Thread(target=lambda: answers.append(_contribute(hub, who)))
+    with hub.db.transaction() as conn:
+        first, _ = pipeline.contribute(hub, conn, principal=who, request=_request())
+        second.start()
+        time.sleep(0.5)  # the second contribution is under way while the first is open
+        assert not answers
+    second.join(timeout=30)
+    assert b'"outcome":"new"' in first
+    assert answers and b'"outcome":"known"' in answers[0]
+    with hub.db.read() as conn:
+        count = conn.execute(
+            select(func.count()).select_from(reports).where(reports.c.org_id == who.org_id)
+        ).scalar_one()
+    assert count == 1
