@@ -4,7 +4,7 @@ One command (``.venv/bin/python bench/alliance.py``; ``--values`` for smaller ru
 
 1. builds the warninglist index (``default`` lists plus ``../shared/data/warninglists`` when
    present) and checks 1,000,000 mixed values (ipv4 35%, domain 25%, sha256 20%, url 15%,
-   ipv6 5%; one in twenty is on a list) with ``match_many``;
+   ipv6 5%; one in twenty is on a list) with ``match_many`` (each kind in bulk);
 2. contributes 50,000 new values in-process to a fresh SQLite store, then the same values
    again from a second member (every item has a prior report: the corroboration path), each
    with the alliance stage and with it switched off, and reports the stage's share.

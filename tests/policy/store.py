@@ -62,6 +62,17 @@ class OneConnection(Database):
             savepoint.rollback()
 
 
+@contextmanager
+def rolled_back(db: Database) -> Iterator[Connection]:
+    """A connection in a transaction that is rolled back at the end, whatever happens."""
+    with db.engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            yield conn
+        finally:
+            transaction.rollback()
+
+
 @dataclass(frozen=True)
 class Stored:
     """A world as stored: ids by spec index, and a key (principal, token) per viewer."""

@@ -31,7 +31,7 @@ from phalanx.store.tables import api_keys
 
 from .expect import Expected
 from .profiles import policy_settings
-from .store import OneConnection, Stored, store_world
+from .store import OneConnection, Stored, rolled_back, store_world
 from .worlds import NEVER, NOW, WorldSpec, key_of, report_filters, worlds
 
 HUB_NAME = "Phalanx"
@@ -47,12 +47,8 @@ def test_api_reads_return_exactly_what_decide_allows(
     def check(spec: WorldSpec, filters: ReportFilter) -> None:
         if filters.label == "malware:*":  # the API refuses a bare family prefix (422)
             filters = dataclasses.replace(filters, label="malware:emo*")
-        with store.engine.connect() as conn:
-            transaction = conn.begin()
-            try:
-                check_world(application, client, store, conn, spec, filters)
-            finally:
-                transaction.rollback()
+        with rolled_back(store) as conn:
+            check_world(application, client, store, conn, spec, filters)
 
     check()
 

@@ -27,7 +27,7 @@ from phalanx.store import channels as channel_store
 from phalanx.store.db import Database
 
 from .profiles import NIGHTLY, NIGHTLY_SCALE
-from .store import OneConnection, Stored, store_world
+from .store import OneConnection, Stored, rolled_back, store_world
 from .worlds import NOW, WorldSpec, allowed, worlds
 
 EXAMPLES = {"sqlite": 30, "postgres": 8}
@@ -51,19 +51,15 @@ def test_channels_carry_exactly_what_decide_allows(engine: str, store: Database)
     @channel_settings(engine)
     @given(spec=worlds())
     def check(spec: WorldSpec) -> None:
-        with store.engine.connect() as conn:
-            transaction = conn.begin()
-            try:
-                stored = store_world(conn, spec)
-                hub = Hub(
-                    settings=Settings(database_url=store.url),
-                    db=OneConnection(store, conn),
-                    clock=lambda: NOW,
-                )
-                for org in sorted({v.org for v in spec.viewers}):
-                    check_org(hub, conn, spec, stored, org)
-            finally:
-                transaction.rollback()
+        with rolled_back(store) as conn:
+            stored = store_world(conn, spec)
+            hub = Hub(
+                settings=Settings(database_url=store.url),
+                db=OneConnection(store, conn),
+                clock=lambda: NOW,
+            )
+            for org in sorted({v.org for v in spec.viewers}):
+                check_org(hub, conn, spec, stored, org)
 
     check()
 

@@ -41,7 +41,7 @@ from phalanx.settings import Settings
 from phalanx.store.db import Database
 
 from .profiles import NIGHTLY, NIGHTLY_SCALE
-from .store import OneConnection, Stored, store_world
+from .store import OneConnection, Stored, rolled_back, store_world
 from .worlds import NEVER, NOW, WorldSpec, allowed, viewer, worlds
 
 EXAMPLES = {"sqlite": 25, "postgres": 8}
@@ -102,12 +102,8 @@ def test_feedback_paths_show_exactly_what_decide_allows(
     )
     @given(spec=worlds(), drawn=sightings_lists)
     def check(spec: WorldSpec, drawn: list[SightingSpec]) -> None:
-        with store.engine.connect() as conn:
-            transaction = conn.begin()
-            try:
-                check_world(application, client, store, conn, spec, drawn)
-            finally:
-                transaction.rollback()
+        with rolled_back(store) as conn:
+            check_world(application, client, store, conn, spec, drawn)
 
     check()
 

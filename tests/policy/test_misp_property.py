@@ -38,7 +38,7 @@ from phalanx.store.reports import ReportFilter
 
 from .expect import Expected
 from .profiles import policy_settings
-from .store import OneConnection, store_world
+from .store import OneConnection, rolled_back, store_world
 from .test_api_property import _key_purposes
 from .worlds import NOW, WorldSpec, report_filters, worlds
 
@@ -56,12 +56,8 @@ def test_misp_export_and_feed_hold_exactly_what_decide_allows(
     def check(spec: WorldSpec, filters: ReportFilter) -> None:
         if filters.label == "malware:*":  # the API refuses a bare family prefix (422)
             filters = dataclasses.replace(filters, label="malware:emo*")
-        with store.engine.connect() as conn:
-            transaction = conn.begin()
-            try:
-                check_world(application, client, store, conn, spec, filters)
-            finally:
-                transaction.rollback()
+        with rolled_back(store) as conn:
+            check_world(application, client, store, conn, spec, filters)
 
     check()
 

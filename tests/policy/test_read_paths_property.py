@@ -54,7 +54,7 @@ from phalanx.store.reports import ReportFilter
 
 from .expect import Expected
 from .profiles import policy_settings
-from .store import OneConnection, Stored, org_uuid, store_world
+from .store import OneConnection, Stored, org_uuid, rolled_back, store_world
 from .worlds import (
     NEVER,
     NOW,
@@ -126,20 +126,16 @@ def test_service_reads_return_exactly_what_decide_allows(engine: str, store: Dat
 
 def in_world(db: Database, spec: WorldSpec, check: Callable[[Stage], None]) -> None:
     """Store ``spec``, run ``check`` with a hub on it, and roll everything back."""
-    with db.engine.connect() as conn:
-        transaction = conn.begin()
-        try:
-            stored = store_world(conn, spec)
-            settings = Settings(
-                database_url=db.url,
-                hub_name=HUB_NAME,
-                admins_see_anonymous=spec.admins_see_anonymous,
-            )
-            clock = Clock()
-            hub = Hub(settings=settings, db=OneConnection(db, conn), clock=clock)
-            check(Stage(spec, stored, hub, conn, clock))
-        finally:
-            transaction.rollback()
+    with rolled_back(db) as conn:
+        stored = store_world(conn, spec)
+        settings = Settings(
+            database_url=db.url,
+            hub_name=HUB_NAME,
+            admins_see_anonymous=spec.admins_see_anonymous,
+        )
+        clock = Clock()
+        hub = Hub(settings=settings, db=OneConnection(db, conn), clock=clock)
+        check(Stage(spec, stored, hub, conn, clock))
 
 
 def for_viewers(stage: Stage, filters: ReportFilter, check: Callable[[ViewerCheck], None]) -> None:

@@ -30,7 +30,7 @@ from phalanx.store.reports import ReportFilter
 from phalanx.store.tables import alliance_standing
 
 from .profiles import policy_settings
-from .store import OneConnection, Stored, store_world
+from .store import OneConnection, Stored, rolled_back, store_world
 from .test_read_paths_property import (
     HUB_NAME,
     Clock,
@@ -92,22 +92,18 @@ def in_standing_world(
     db: Database, spec: WorldSpec, ways: Ways, check: Callable[[Stage], None]
 ) -> None:
     """Store ``spec`` with its standings, run ``check`` with a hub on it, roll back."""
-    with db.engine.connect() as conn:
-        transaction = conn.begin()
-        try:
-            stored = store_world(conn, spec)
-            store_standing(conn, spec, ways, stored)
-            settings = Settings(
-                database_url=db.url,
-                hub_name=HUB_NAME,
-                admins_see_anonymous=spec.admins_see_anonymous,
-                **RULE,
-            )
-            clock = Clock()
-            hub = Hub(settings=settings, db=OneConnection(db, conn), clock=clock)
-            check(Stage(spec, stored, hub, conn, clock))
-        finally:
-            transaction.rollback()
+    with rolled_back(db) as conn:
+        stored = store_world(conn, spec)
+        store_standing(conn, spec, ways, stored)
+        settings = Settings(
+            database_url=db.url,
+            hub_name=HUB_NAME,
+            admins_see_anonymous=spec.admins_see_anonymous,
+            **RULE,
+        )
+        clock = Clock()
+        hub = Hub(settings=settings, db=OneConnection(db, conn), clock=clock)
+        check(Stage(spec, stored, hub, conn, clock))
 
 
 def store_standing(conn: Connection, spec: WorldSpec, ways: Ways, stored: Stored) -> None:

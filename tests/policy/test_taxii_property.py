@@ -33,7 +33,7 @@ from phalanx.taxii.collections import collection_uuid
 from phalanx.taxii.context import CONTEXT_KIND, object_facts
 
 from .profiles import policy_settings
-from .store import BASE, OneConnection, Stored, store_world
+from .store import BASE, OneConnection, Stored, rolled_back, store_world
 from .worlds import NOW, WorldSpec, policy_world, report_facts, scope, viewer, worlds
 
 HUB_NAME = "Phalanx"
@@ -60,12 +60,8 @@ def test_taxii_reads_return_exactly_what_decide_allows(
     @policy_settings(f"taxii-{engine}")
     @given(spec=worlds())
     def check(spec: WorldSpec) -> None:
-        with store.engine.connect() as conn:
-            transaction = conn.begin()
-            try:
-                check_world(application, client, store, conn, spec)
-            finally:
-                transaction.rollback()
+        with rolled_back(store) as conn:
+            check_world(application, client, store, conn, spec)
 
     check()
 

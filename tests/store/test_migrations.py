@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
@@ -91,8 +92,6 @@ def test_sqlite_observables_are_rebuilt_without_rowid_keeping_rows_and_keys(
 
 
 def command_downgrade(db: Database, revision: str) -> None:
-    from alembic import command
-
     config = migrate.alembic_config(db)
     with db.transaction() as conn:
         config.attributes["connection"] = conn

@@ -170,19 +170,19 @@ class WarninglistIndex:
             return name
         if plan.hosts and (name := self._host(kind, lowered)):
             return name
-        if plan.substrings is not None:
-            hit = plan.substrings.search(lowered)
-            if hit and (name := _first(plan.needles[hit.group(0)], kind)):
-                return name
-        for pattern, name in plan.regexes:
-            if pattern.search(value):
-                return name
-        return None
+        return _textual(plan.substrings, plan, kind, value, lowered)
 
     def match_many(self, items: Sequence[tuple[ObservableType, str]]) -> list[str | None]:
-        """``match`` for many values at once (the contribution pipeline's bulk check)."""
-        match = self.match
-        return [match(kind, value) for kind, value in items]
+        """``match`` for many (kind, value) pairs, each kind checked in bulk (``match_kind``)."""
+        positions: dict[ObservableType, list[int]] = {}
+        for position, (kind, _) in enumerate(items):
+            positions.setdefault(kind, []).append(position)
+        found: list[str | None] = [None] * len(items)
+        for kind, where in positions.items():
+            names = self.match_kind(kind, [items[i][1] for i in where])
+            for position, name in zip(where, names, strict=True):
+                found[position] = name
+        return found
 
     def match_kind(self, kind: ObservableType, values: Sequence[str]) -> list[str | None]:
         """``match`` for many values of one kind: the same answers, IPv4 vectorised.
@@ -206,7 +206,8 @@ class WarninglistIndex:
             where = parsed.tolist()
             for position, name in enumerate(names):
                 if name is None:
-                    names[position] = quads.textual(values[where[position]])
+                    value = values[where[position]]  # a canonical quad: already lower case
+                    names[position] = _textual(quads.needles, plan, kind, value, value)
         if len(parsed) == len(values):
             return names
         found: list[str | None] = [None] * len(values)
@@ -229,12 +230,8 @@ class WarninglistIndex:
             if name := _first(found, kind):
                 exact[number] = name
         needles = sorted((n for n in plan.needles if _QUAD_TEXT.fullmatch(n)), key=len)[::-1]
-        quads = _QuadPlan(
-            exact=exact,
-            needles=re.compile("|".join(map(re.escape, needles))) if needles else None,
-            names={needle: _first(plan.needles[needle], kind) for needle in needles},
-            regexes=plan.regexes,
-        )
+        pattern = re.compile("|".join(map(re.escape, needles))) if needles else None
+        quads = _QuadPlan(exact=exact, needles=pattern)
         self._quads[kind] = quads
         return quads
 
@@ -375,21 +372,26 @@ class _KindPlan:
 class _QuadPlan:
     """The entries that can match a canonical dotted quad (digits and dots only)."""
 
-    exact: dict[int, str]
-    needles: re.Pattern[str] | None
-    names: dict[str, str | None]
-    regexes: list[tuple[re.Pattern[str], str]]
+    exact: dict[int, str]  # exact entries that are quads, by address
+    needles: re.Pattern[str] | None  # the plan's substrings that a quad can contain
 
-    def textual(self, value: str) -> str | None:
-        """The substring and regex checks of ``WarninglistIndex.match`` for a quad."""
-        if self.needles is not None:
-            hit = self.needles.search(value)
-            if hit and (name := self.names[hit.group(0)]):
-                return name
-        for pattern, name in self.regexes:
-            if pattern.search(value):
-                return name
-        return None
+
+def _textual(
+    substrings: re.Pattern[str] | None,
+    plan: _KindPlan,
+    kind: ObservableType,
+    value: str,
+    lowered: str,
+) -> str | None:
+    """The substring and regex checks of ``match`` (``substrings``: the plan's, or fewer)."""
+    if substrings is not None:
+        hit = substrings.search(lowered)
+        if hit and (name := _first(plan.needles[hit.group(0)], kind)):
+            return name
+    for pattern, name in plan.regexes:
+        if pattern.search(value):
+            return name
+    return None
 
 
 _QUAD_TEXT = re.compile(r"[0-9.]+")

@@ -71,7 +71,9 @@ def create(
     channel_id = channel_store.add(
         conn, org_id=owner.id, name=label, fmt=fmt, channel_filter=channel_filter, now=now
     )
-    _audit(conn, db, "channel.create", channel_id, owner.id, caller, now, format=fmt)
+    audit_change(
+        conn, db, "channel.create", f"channel:{channel_id}", owner.id, caller, now, format=fmt
+    )
     return channel_store.get(conn, channel_id)
 
 
@@ -94,7 +96,9 @@ def update(
     channel_store.update_definition(
         conn, channel_id, name=name, fmt=fmt, channel_filter=channel_filter, now=now
     )
-    _audit(conn, db, "channel.update", channel_id, found.org_id, caller, now, format=fmt)
+    audit_change(
+        conn, db, "channel.update", f"channel:{channel_id}", found.org_id, caller, now, format=fmt
+    )
     return channel_store.get(conn, channel_id)
 
 
@@ -109,7 +113,7 @@ def delete(
     """Retire a channel (versions and receipts stay for the compliance record)."""
     found = visible_channel(conn, caller, channel_id)
     channel_store.delete_channel(conn, channel_id, now=now)
-    _audit(conn, db, "channel.delete", channel_id, found.org_id, caller, now)
+    audit_change(conn, db, "channel.delete", f"channel:{channel_id}", found.org_id, caller, now)
     return found
 
 
@@ -122,16 +126,17 @@ def list_for(
     return channel_store.list_(conn, org_id=None if org is None else get_org(conn, org).id)
 
 
-def _audit(
+def audit_change(
     conn: Connection,
     db: Database,
     action: str,
-    channel_id: int,
+    subject: str,
     org_id: int,
     caller: Principal | None,
     now: datetime,
     **details: Any,
 ) -> None:
+    """Record a change to a member's deployment set-up (channels, keys, receipts)."""
     record(
         conn,
         db,
@@ -139,6 +144,6 @@ def _audit(
         at=to_micros(now),
         actor_org_id=caller.org_id if caller else None,
         actor=caller.key_id if caller else "cli",
-        subject=f"channel:{channel_id}",
+        subject=subject,
         details={"org_id": org_id, **details},
     )

@@ -18,10 +18,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from phalanx.audit.record import record
 from phalanx.channels import receipts as signing
 from phalanx.clock import format_timestamp, to_micros
-from phalanx.deployment.channels import owned_channel
+from phalanx.deployment.channels import audit_change, owned_channel
 from phalanx.errors import Conflict, InvalidInput, NotFound
 from phalanx.members.model import Principal
 from phalanx.members.service import get_org
@@ -54,7 +53,7 @@ def register_key(
     receipt_store.add_key(
         conn, org_id=owner.id, fingerprint=fingerprint, raw=raw, name=name, now=now
     )
-    _audit(conn, db, "deployment-key.add", fingerprint, owner.id, caller, now)
+    audit_change(conn, db, "deployment-key.add", fingerprint, owner.id, caller, now)
     found = receipt_store.find_key(conn, fingerprint)
     assert found is not None
     return found
@@ -77,7 +76,7 @@ def revoke_key(
         raise NotFound(f"no deployment key {fingerprint}")
     if found.revoked_at is None:
         receipt_store.revoke_key(conn, found.id, now=now)
-        _audit(conn, db, "deployment-key.revoke", fingerprint, found.org_id, caller, now)
+        audit_change(conn, db, "deployment-key.revoke", fingerprint, found.org_id, caller, now)
     result = receipt_store.find_key(conn, fingerprint)
     assert result is not None
     return result
@@ -128,7 +127,7 @@ def submit_receipt(
             "received_at": to_micros(now),
         },
     )
-    _audit(
+    audit_change(
         conn,
         db,
         "deployment.receipt",
@@ -180,25 +179,3 @@ def _check_version(conn: Connection, claim: signing.ReceiptClaim, now: datetime)
         )
     if claim.deployed_at > now + CLOCK_SKEW:
         raise InvalidInput("is in the future", field="deployed_at")
-
-
-def _audit(
-    conn: Connection,
-    db: Database,
-    action: str,
-    subject: str,
-    org_id: int,
-    caller: Principal | None,
-    now: datetime,
-    **details: Any,
-) -> None:
-    record(
-        conn,
-        db,
-        action=action,
-        at=to_micros(now),
-        actor_org_id=caller.org_id if caller else None,
-        actor=caller.key_id if caller else "cli",
-        subject=subject,
-        details={"org_id": org_id, **details},
-    )

@@ -47,6 +47,14 @@ def start_export(
 ) -> Iterator[bytes]:
     """Audit the export, then return the stream of its bytes."""
     writer = writer_for(fmt)
+    audit_export(hub, principal=principal, viewer=viewer, fmt=fmt, filters=filters)
+    return writer(hub, viewer, _batches(hub, viewer, filters, by_observable=fmt == "text"))
+
+
+def audit_export(
+    hub: Hub, *, principal: Principal, viewer: Viewer, fmt: str, filters: ReportFilter
+) -> None:
+    """Record an export of ``fmt`` in the audit chain (every export format does)."""
     with hub.db.transaction() as conn:
         record(
             conn,
@@ -62,7 +70,6 @@ def start_export(
                 "filters": {k: v for k, v in vars_of(filters).items() if v is not None},
             },
         )
-    return writer(hub, viewer, _batches(hub, viewer, filters, by_observable=fmt == "text"))
 
 
 def _batches(

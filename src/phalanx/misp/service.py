@@ -16,9 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from phalanx.audit.record import record
-from phalanx.clock import from_micros, to_micros
-from phalanx.export.service import vars_of
+from phalanx.clock import from_micros
+from phalanx.export.service import audit_export
 from phalanx.export.stix import hub_uuid
 from phalanx.hub import Hub
 from phalanx.lookup.service import to_report_view
@@ -43,21 +42,7 @@ def start_export(
     hub: Hub, *, principal: Principal, viewer: Viewer, filters: ReportFilter
 ) -> Iterator[bytes]:
     """Audit the export, then return the stream of ``{"response": [events]}``."""
-    with hub.db.transaction() as conn:
-        record(
-            conn,
-            hub.db,
-            action="export",
-            at=to_micros(hub.clock()),
-            actor_org_id=principal.org_id,
-            actor=principal.key_id,
-            subject="export:misp",
-            details={
-                "format": "misp",
-                "purpose": viewer.purpose,
-                "filters": {k: v for k, v in vars_of(filters).items() if v is not None},
-            },
-        )
+    audit_export(hub, principal=principal, viewer=viewer, fmt="misp", filters=filters)
     return write_response(visible_events(hub, viewer, filters))
 
 

@@ -17,7 +17,7 @@ from phalanx.channels.model import ChannelFilter
 from phalanx.clock import from_micros, to_micros
 from phalanx.errors import NotFound
 from phalanx.policy.plan import VisibilityPlan
-from phalanx.store.db import Database
+from phalanx.store.db import Database, driver_sql
 from phalanx.store.tables import (
     channel_changes,
     channel_versions,
@@ -368,13 +368,10 @@ def deliverable_rows(
         query = query.where(reports.c.kind.in_(sorted(kinds)))
     # The DB-API cursor straight: SQLAlchemy's row objects cost more than the query itself
     # for a million rows, and plain tuples are all a feed needs.
-    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    params: Any = compiled.params
-    if compiled.positiontup is not None:
-        params = tuple(compiled.params[name] for name in compiled.positiontup)
+    sql, params = driver_sql(conn, query)
     cursor = conn.connection.cursor()
     try:
-        cursor.execute(str(compiled), params)
+        cursor.execute(sql, params)
         while rows := cursor.fetchmany(CHUNK):
             yield from rows
     finally:

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.elements import ClauseElement
 
 _WRITE = "phalanx_write"
 # Audit appends serialise on this PostgreSQL advisory lock (an arbitrary constant).
@@ -161,3 +162,16 @@ def _sqlite_engine(url: str, cache_mib: int, echo: bool) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get(_WRITE) else "BEGIN")
 
     return engine
+
+
+def driver_sql(conn: Connection, statement: ClauseElement) -> tuple[str, Any]:
+    """A statement as the DB-API driver's SQL and parameters, ``IN`` lists expanded.
+
+    For hot reads that take rows straight off the DB-API cursor, where SQLAlchemy's row
+    processing would cost more than the query.
+    """
+    compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params: Any = compiled.params
+    if compiled.positiontup is not None:
+        params = tuple(compiled.params[name] for name in compiled.positiontup)
+    return str(compiled), params

@@ -38,7 +38,7 @@ from sqlalchemy import (
 from phalanx.clock import format_timestamp, from_micros
 from phalanx.errors import Forbidden, NotFound
 from phalanx.policy.plan import VisibilityPlan
-from phalanx.store.db import Database
+from phalanx.store.db import Database, driver_sql
 from phalanx.store.tables import stix_objects
 from phalanx.store.visibility import condition
 from phalanx.taxii.query import ObjectQuery, Versions
@@ -285,11 +285,10 @@ def _fetch(conn: Connection, statement: Select[Any]) -> list[tuple[Any, ...]]:
             result.close()
     # PostgreSQL: binary results, or every object's bytes travel hex-encoded (twice the size,
     # encoded by the server and decoded here).
-    compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    params = compiled.params
+    sql, params = driver_sql(conn, statement)
     cursor = conn.connection.cursor()
     try:
-        cursor.execute(str(compiled), params, binary=True)  # type: ignore[call-arg]
+        cursor.execute(sql, params, binary=True)  # type: ignore[call-arg]
         return list(cursor.fetchall())
     finally:
         cursor.close()
