@@ -87,6 +87,27 @@ def value_facts(hub: Hub, items: Iterable[PreparedItem]) -> ValueFacts:
     return ValueFacts(listed, units)
 
 
+@dataclass(slots=True)
+class Early:
+    """Assessments worked out before the write transaction, as if nothing were stored yet.
+
+    The write transaction then corrects only the items whose credit unit turns out to have
+    history (an earlier report of one of its values, or points already earned for it), so
+    the per-item scoring runs in parallel API workers rather than under the single writer.
+    """
+
+    factor: float
+    found: dict[int, Assessment]
+
+
+def assess_early(
+    conn: Connection, *, org_id: int, items: Mapping[int, PreparedItem], facts: ValueFacts
+) -> Early:
+    """Assess ``items`` as if the store held no report and no credit for any of them."""
+    factor = _reputation_factor(conn, org_id)
+    return Early(factor, _score_items(items.items(), {}, facts, set(), factor))
+
+
 def assess(
     hub: Hub,
     conn: Connection,
@@ -96,24 +117,51 @@ def assess(
     items: Mapping[int, PreparedItem],
     existed: Sequence[int],
     facts: ValueFacts | None = None,
+    early: Early | None = None,
 ) -> dict[int, Assessment]:
     """Assess each first occurrence of an observable in a contribution (by observable key).
 
-    ``facts`` is :func:`value_facts` of the items when the caller worked them out already.
+    ``facts`` is :func:`value_facts` of the items when the caller worked them out already;
+    ``early`` is :func:`assess_early` of the same items, which is corrected, not redone.
     """
     priors = _priors(conn, plan, org_id, existed)
     if facts is None:
         facts = value_facts(hub, items.values())
-    listed, units = facts.listed, facts.units
+    units = facts.units
     credited = ledger.credited_units(conn, org_id, sorted({units[key] for key in items}))
-    factor = reputation_factor(
+    factor = _reputation_factor(conn, org_id)
+    if early is None or early.factor != factor:
+        return _score_items(items.items(), priors, facts, credited, factor)
+    # Items affect each other only through the credit unit (the first to earn for a unit
+    # credits it), so a unit with no history keeps its early result exactly.
+    history = credited | {units[key] for key in priors}
+    found = early.found
+    if history:
+        redo = ((key, item) for key, item in items.items() if units[key] in history)
+        found.update(_score_items(redo, priors, facts, credited, factor))
+    return found
+
+
+def _reputation_factor(conn: Connection, org_id: int) -> float:
+    return reputation_factor(
         feedback_store.reputations_of(conn, [org_id])[org_id].score, reputation_score(0, 0)
     )
+
+
+def _score_items(
+    items: Iterable[tuple[int, PreparedItem]],
+    priors: Mapping[int, Prior],
+    facts: ValueFacts,
+    credited: set[str],
+    factor: float,
+) -> dict[int, Assessment]:
+    """Score items in contribution order; ``credited`` gains each unit that earns points."""
+    listed, units = facts.listed, facts.units
     # Items sharing a marking, kind and class score alike: score each combination once.
     same: dict[tuple[object, ...], tuple[int, str]] = {}
     label_sets: dict[int, frozenset[str]] = {}
     found: dict[int, Assessment] = {}
-    for key, item in items.items():
+    for key, item in items:
         obs, marking = item.observable, item.marking
         prior = priors.get(key, NO_PRIOR)
         verdict = classify(prior, listed[key])

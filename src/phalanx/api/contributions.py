@@ -17,7 +17,7 @@ from phalanx.formats.base import FormatSpec, ReadResult
 from phalanx.formats.items_json import parse_document, records_of
 from phalanx.ingest.items import DEFAULT_FIELDS
 from phalanx.ingest.pipeline import Request as Contribution
-from phalanx.ingest.pipeline import contribute, prepare, replay
+from phalanx.ingest.pipeline import prepare, replay, run
 from phalanx.members.model import Action, Principal
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"])
@@ -72,9 +72,9 @@ async def create_contribution(
             return stored, True
         try:
             with hub.db.transaction() as conn:
-                return contribute(
-                    hub, conn, principal=caller, request=contribution, prepared=prepared
-                )
+                result = run(hub, conn, principal=caller, request=contribution, prepared=prepared)
+            # Serialised after the commit: the single SQLite writer is not held for it.
+            return result.response(), result.replayed
         except IntegrityError:
             if contribution.idempotency_key:
                 raise Conflict(

@@ -24,7 +24,7 @@ import orjson
 from sqlalchemy import Connection, insert, select
 
 from phalanx.alliance import ledger, standing
-from phalanx.alliance.assess import Assessment, ValueFacts, assess, value_facts
+from phalanx.alliance.assess import Assessment, Early, ValueFacts, assess, assess_early, value_facts
 from phalanx.alliance.novelty import NAMES
 from phalanx.audit.record import record
 from phalanx.clock import to_micros
@@ -93,13 +93,21 @@ class Outcome:
 
 @dataclass
 class ContributionResult:
-    """The answer to a contribution."""
+    """The answer to a contribution (``body`` is set for a replay and when it was stored)."""
 
     contribution_id: str
     items: list[Outcome]
     replayed: bool = False
     counts: dict[str, int] = field(default_factory=dict)
     points: float = 0.0
+    row_id: int | None = None  # the contributions row (None for a replay)
+    body: bytes | None = None
+
+    def response(self) -> bytes:
+        """The API response body; serialise it after the write transaction where possible."""
+        if self.body is None:
+            self.body = orjson.dumps(self.to_json())
+        return self.body
 
     def to_json(self) -> dict[str, Any]:
         """Return the API response body."""
@@ -130,10 +138,12 @@ class Request:
 class Prepared:
     """A contribution's items validated outside the write transaction (CPU work only)."""
 
-    items: list[PreparedItem | RejectedItem]
     policy_version: int
     now: datetime
+    outcomes: dict[int, Outcome]  # by item index, in order; accepted items provisionally new
+    first: dict[int, PreparedItem]  # first occurrence of each observable key
     facts: ValueFacts | None = None  # None for a published source's import (not scored)
+    early: Early | None = None
 
 
 def prepare(hub: Hub, conn: Connection, *, principal: Principal, request: Request) -> Prepared:
@@ -144,10 +154,30 @@ def prepare(hub: Hub, conn: Connection, *, principal: Principal, request: Reques
     """
     now = hub.clock()
     version = world_store.policy_version(conn)
-    items = _prepare(hub, conn, principal, request, now)
-    accepted = (item for item in items if isinstance(item, PreparedItem))
-    facts = None if request.published else value_facts(hub, accepted)
-    return Prepared(items, version, now, facts)
+    outcomes, first = _first_occurrences(_prepare(hub, conn, principal, request, now))
+    if request.published:
+        return Prepared(version, now, outcomes, first)
+    facts = value_facts(hub, first.values())
+    early = assess_early(conn, org_id=principal.org_id, items=first, facts=facts)
+    return Prepared(version, now, outcomes, first, facts, early)
+
+
+def _first_occurrences(
+    items: list[PreparedItem | RejectedItem],
+) -> tuple[dict[int, Outcome], dict[int, PreparedItem]]:
+    outcomes: dict[int, Outcome] = {}
+    first: dict[int, PreparedItem] = {}
+    for item in items:
+        if isinstance(item, RejectedItem):
+            outcomes[item.index] = Outcome(item.index, item.input, "rejected", reason=item.reason)
+            continue
+        earlier = first.get(item.key)
+        if earlier is not None:
+            outcomes[item.index] = _outcome(item, "known", f"repeats item {earlier.index}")
+        else:
+            first[item.key] = item
+            outcomes[item.index] = _outcome(item, "new")
+    return outcomes, first
 
 
 def contribute(
@@ -158,30 +188,43 @@ def contribute(
     request: Request,
     prepared: Prepared | None = None,
 ) -> tuple[bytes, bool]:
-    """Run a contribution in the caller's transaction; return (JSON body, was it a replay).
+    """Run a contribution in the caller's transaction; return (JSON body, was it a replay)."""
+    result = run(hub, conn, principal=principal, request=request, prepared=prepared)
+    return result.response(), result.replayed
+
+
+def run(
+    hub: Hub,
+    conn: Connection,
+    *,
+    principal: Principal,
+    request: Request,
+    prepared: Prepared | None = None,
+) -> ContributionResult:
+    """Run a contribution in the caller's transaction and return its result.
 
     ``prepared`` comes from ``prepare`` on the same request; it is redone here when sharing
     policy (communities, agreements) changed in between, so items are always validated
-    against the policy they are stored under.
+    against the policy they are stored under. The response body is serialised here only
+    when an Idempotency-Key means it must be stored; otherwise the caller does it after
+    the transaction, outside the single SQLite writer.
     """
     hub.db.lock_contributions(conn, principal.org_id)
     if request.idempotency_key:
         stored = replay(conn, principal, request)
         if stored is not None:
-            return stored, True
+            return ContributionResult("", [], replayed=True, body=stored)
     if prepared is None or prepared.policy_version != world_store.policy_version(conn):
         prepared = prepare(hub, conn, principal=principal, request=request)
-    now = prepared.now
-    accepted, outcomes = _classify(hub, conn, principal, prepared, request.published)
-    result = _store(hub, conn, principal, request, accepted, outcomes, now)
-    body = orjson.dumps(result.to_json())
+    accepted = _classify(hub, conn, principal, prepared, request.published)
+    result = _store(hub, conn, principal, request, accepted, prepared)
     if request.idempotency_key:
         conn.execute(
             contributions.update()
-            .where(contributions.c.public_id == result.contribution_id)
-            .values(response=zlib.compress(body, 1))
+            .where(contributions.c.id == result.row_id)
+            .values(response=zlib.compress(result.response(), 1))
         )
-    return body, False
+    return result
 
 
 def replay(conn: Connection, principal: Principal, request: Request) -> bytes | None:
@@ -258,19 +301,9 @@ def _classify(
     principal: Principal,
     prepared: Prepared,
     published: bool = False,
-) -> tuple[list[Accepted], dict[int, Outcome]]:
-    outcomes: dict[int, Outcome] = {}
-    first: dict[int, PreparedItem] = {}
-    for item in prepared.items:
-        if isinstance(item, RejectedItem):
-            outcomes[item.index] = Outcome(item.index, item.input, "rejected", reason=item.reason)
-            continue
-        key = item.key
-        if key in first:
-            earlier = first[key].index
-            outcomes[item.index] = _outcome(item, "known", f"repeats item {earlier}")
-        else:
-            first[key] = item
+) -> list[Accepted]:
+    """Settle each first occurrence's outcome against the store (in ``prepared.outcomes``)."""
+    outcomes, first = prepared.outcomes, dict(prepared.first)
     stored = observable_store.store_many(
         conn, hub.db, [(k, i.observable.type.value, i.observable.value) for k, i in first.items()]
     )
@@ -294,6 +327,8 @@ def _classify(
             items=first,
             existed=existed,
             facts=prepared.facts,
+            # A collision's early result may have credited a unit: redo those from scratch.
+            early=None if stored.collisions else prepared.early,
         )
     )
     scope_ids: dict[object, int] = {}
@@ -302,12 +337,13 @@ def _classify(
         scope_id = _scope_id(hub, conn, item.marking, scope_ids)
         found = assessed.get(key)
         accepted.append(Accepted(item, key, scope_id, own.get((key, scope_id)), found))
-        outcome = _outcome(item, "known" if key in seen else "new")
+        outcome = outcomes[item.index]
+        if key in seen:
+            outcome.outcome = "known"
         if found is not None:
             outcome.novelty = NAMES[found.verdict.shown]
             outcome.points = found.score.points if found.first_report else 0.0
-        outcomes[item.index] = outcome
-    return accepted, outcomes
+    return accepted
 
 
 def _scope_id(hub: Hub, conn: Connection, marking: Marking, cache: dict[object, int]) -> int:
@@ -342,10 +378,10 @@ def _store(
     principal: Principal,
     request: Request,
     accepted: list[Accepted],
-    outcomes: dict[int, Outcome],
-    now: datetime,
+    prepared: Prepared,
 ) -> ContributionResult:
-    ordered = [outcomes[index] for index in sorted(outcomes)]
+    outcomes, now = prepared.outcomes, prepared.now
+    ordered = list(outcomes.values())  # built in item order; replacements keep their place
     counts = {name: 0 for name in ("new", "known", "rejected")}
     for outcome in ordered:
         counts[outcome.outcome] += 1
@@ -388,7 +424,9 @@ def _store(
             "digest": _digest(ordered),
         },
     )
-    return ContributionResult(public_id, ordered, counts=counts, points=points)
+    return ContributionResult(
+        public_id, ordered, counts=counts, points=points, row_id=contribution_id
+    )
 
 
 def _score(

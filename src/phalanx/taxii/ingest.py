@@ -49,7 +49,7 @@ from phalanx.policy.markings import TLP
 from phalanx.policy.model import Scope
 from phalanx.store import scopes as scope_store
 from phalanx.store import stix_objects as object_store
-from phalanx.store.tables import contributions, taxii_status
+from phalanx.store.tables import taxii_status
 from phalanx.taxii.collections import Collection
 from phalanx.taxii.context import CONTEXT_KIND as _CONTEXT
 from phalanx.taxii.query import BadRequest
@@ -162,19 +162,14 @@ def store_post(
     """Contribute the observables, store every object version, record and return the status."""
     contribution_id = None
     if post.contribution.records:
-        body, _ = pipeline.contribute(
+        result = pipeline.run(
             hub, conn, principal=principal, request=post.contribution, prepared=post.prepared
         )
-        result = orjson.loads(body)
-        contribution_id = conn.execute(
-            select(contributions.c.id).where(contributions.c.public_id == result["contribution_id"])
-        ).scalar_one()
-        for item, line in zip(result["items"], post.record_lines, strict=True):
-            if item["outcome"] == "rejected":
-                shown = item.get("value") or item.get("input")
-                post.notes.setdefault(line, []).append(
-                    f"no report for {shown}: {item.get('reason')}"
-                )
+        contribution_id = result.row_id
+        for item, line in zip(result.items, post.record_lines, strict=True):
+            if item.outcome == "rejected":
+                shown = item.value or item.input
+                post.notes.setdefault(line, []).append(f"no report for {shown}: {item.reason}")
     now_us = to_micros(hub.clock())
     versions = _new_versions(hub, conn, post.candidates, collection)
     stored = object_store.add_versions(
