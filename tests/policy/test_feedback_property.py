@@ -271,8 +271,11 @@ class Reference:
 
     def evidence(self, sightings: list[Recorded]) -> dict[int, OrgEvidence]:
         """Each organisation's statements, in the order they were made."""
+        # Statement by statement, as stated: a ``seen`` at or after the standing ``expired``
+        # clears it. A surviving ``expired`` is then later than every ``seen`` at its time,
+        # which the statement numbers (positions here) tell OrgEvidence.expired.
         found: dict[int, OrgEvidence] = {}
-        for s in sightings:
+        for number, s in enumerate(sightings, start=1):
             e = found.get(s.org)
             if e is None:
                 e = found[s.org] = OrgEvidence(named=not s.anonymous)
@@ -280,18 +283,20 @@ class Reference:
             if s.kind is SightingKind.SEEN:
                 e.seen += s.count
                 e.seen_first = s.last if e.seen_first is None else min(e.seen_first, s.last)
-                e.seen_last = s.last if e.seen_last is None else max(e.seen_last, s.last)
+                if e.seen_last is None or s.last >= e.seen_last:
+                    e.seen_last, e.seen_number = s.last, number
                 if e.expired_at is not None and s.last >= e.expired_at:
                     e.expired_at = None
             elif s.kind is SightingKind.FALSE_POSITIVE:
                 e.false_positives += 1
                 e.fp_last = s.last if e.fp_last is None else max(e.fp_last, s.last)
             else:
-                e.expired_at = s.last if e.expired_at is None else max(e.expired_at, s.last)
+                if e.expired_at is None or s.last >= e.expired_at:
+                    e.expired_at, e.expired_number = s.last, number
                 continue
             if e.stance_at is None or s.last >= e.stance_at:
                 e.stance = Stance.SEEN if s.kind is SightingKind.SEEN else Stance.FALSE_POSITIVE
-                e.stance_at = s.last
+                e.stance_at, e.stance_number = s.last, number
         return found
 
     def named(self, evidence: dict[int, OrgEvidence]) -> list[dict[str, Any]]:

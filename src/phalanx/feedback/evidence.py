@@ -10,8 +10,12 @@ read and rewritten in the transaction that records a sighting.
 An organisation's *stance* on a report is its latest statement among ``seen`` and
 ``false-positive`` (by ``last_seen``; a tie goes to the later statement); it is what pooled
 opinions and reputation count. ``expired`` is separate: the observable is expired for that
-organisation when its latest ``expired`` is not older than its latest ``seen`` (a later
-``seen`` at or after that moment clears it).
+organisation when its latest ``expired`` is later than its latest ``seen`` (again by
+``last_seen``, a tie going to the later statement).
+
+"Later statement" is the state's statement number, so every comparison is one of
+(``last_seen``, number) keys: maxima of keys merge exactly across reports
+(:func:`merge_by_org`), where an organisation's statements attach to different reports.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import orjson
 
 from phalanx.feedback.model import SightingKind
 
-FORMAT = 1
+FORMAT = 2  # 1: no statement numbers (read, and written as 2)
 
 
 class Stance(IntEnum):
@@ -48,49 +52,72 @@ class OrgEvidence:
     stance: Stance = Stance.NONE
     stance_at: int | None = None
     named: bool = False  # every statement so far let others see who made it
+    # Statement numbers (ObservableState.stated) of the latest seen, expired and stance.
+    seen_number: int = 0
+    expired_number: int = 0
+    stance_number: int = 0
 
     @property
     def expired(self) -> bool:
-        """True when its latest ``expired`` is not older than its latest ``seen``."""
-        return self.expired_at is not None and (
-            self.seen_last is None or self.expired_at >= self.seen_last
+        """True when its latest ``expired`` is later than its latest ``seen``."""
+        if self.expired_at is None:
+            return False
+        return self.seen_last is None or (self.expired_at, self.expired_number) > (
+            self.seen_last,
+            self.seen_number,
         )
 
     def apply(
-        self, kind: SightingKind, count: int, first: int, last: int, *, named: bool, fresh: bool
+        self,
+        kind: SightingKind,
+        count: int,
+        first: int,
+        last: int,
+        *,
+        named: bool,
+        fresh: bool,
+        number: int = 0,
     ) -> None:
-        """Add one statement (``fresh``: the first by this organisation on this report)."""
+        """Add statement ``number`` (``fresh``: the first by this organisation on this report)."""
         self.named = named if fresh else self.named and named
         if kind is SightingKind.SEEN:
             self.seen += count
             self.seen_first = first if self.seen_first is None else min(self.seen_first, first)
-            self.seen_last = last if self.seen_last is None else max(self.seen_last, last)
-            if self.expired_at is not None and last >= self.expired_at:
-                self.expired_at = None  # seen again (a tie goes to the later statement)
+            if self.seen_last is None or last >= self.seen_last:
+                self.seen_last, self.seen_number = last, number
         elif kind is SightingKind.FALSE_POSITIVE:
             self.false_positives += 1
             self.fp_last = last if self.fp_last is None else max(self.fp_last, last)
         else:
-            self.expired_at = last if self.expired_at is None else max(self.expired_at, last)
+            if self.expired_at is None or last >= self.expired_at:
+                self.expired_at, self.expired_number = last, number
             return
         if self.stance_at is None or last >= self.stance_at:
             self.stance = Stance.SEEN if kind is SightingKind.SEEN else Stance.FALSE_POSITIVE
-            self.stance_at = last
+            self.stance_at, self.stance_number = last, number
 
     def to_list(self) -> list[object]:
         """The compact stored form."""
         return [
             self.seen, self.seen_first, self.seen_last, self.false_positives, self.fp_last,
             self.expired_at, int(self.stance), self.stance_at, int(self.named),
+            self.seen_number, self.expired_number, self.stance_number,
         ]  # fmt: skip
 
     @classmethod
     def from_list(cls, row: list[object]) -> OrgEvidence:
-        """Read the compact stored form."""
-        seen, first, last, fps, fp_last, expired, stance, stance_at, named = row
+        """Read the compact stored form (format 1 rows have no statement numbers)."""
+        seen, first, last, fps, fp_last, expired, stance, stance_at, named = row[:9]
+        if len(row) > 9:
+            numbers = [int(n) for n in row[9:12]]  # type: ignore[call-overload]
+        else:
+            # Format 1 cleared ``expired_at`` when a later ``seen`` came at or after it, so
+            # one still there at the time of the latest ``seen`` was stated after it.
+            later = expired is not None and last is not None and expired == last
+            numbers = [0, int(later), 0]
         return cls(
             int(seen), first, last, int(fps), fp_last, expired,  # type: ignore[arg-type]
-            Stance(int(stance)), stance_at, bool(named),  # type: ignore[arg-type]
+            Stance(int(stance)), stance_at, bool(named), *numbers,  # type: ignore[arg-type]
         )  # fmt: skip
 
 
@@ -107,8 +134,11 @@ class StanceChange:
 class ObservableState:
     """Evidence per report and organisation for one observable."""
 
-    def __init__(self, reports: dict[int, dict[int, OrgEvidence]] | None = None) -> None:
+    def __init__(
+        self, reports: dict[int, dict[int, OrgEvidence]] | None = None, stated: int = 0
+    ) -> None:
         self.reports: dict[int, dict[int, OrgEvidence]] = reports or {}
+        self.stated = stated  # statements recorded so far: the next one's number is this + 1
 
     def record(
         self,
@@ -123,6 +153,7 @@ class ObservableState:
     ) -> list[StanceChange]:
         """Attach one statement to these reports; return the stances it changed."""
         changes = []
+        self.stated += 1
         for report_id in report_ids:
             by_org = self.reports.setdefault(report_id, {})
             evidence = by_org.get(org_id)
@@ -130,7 +161,7 @@ class ObservableState:
             if evidence is None:
                 evidence = by_org[org_id] = OrgEvidence()
             before = evidence.stance
-            evidence.apply(kind, count, first, last, named=named, fresh=fresh)
+            evidence.apply(kind, count, first, last, named=named, fresh=fresh, number=self.stated)
             if evidence.stance is not before:
                 changes.append(StanceChange(report_id, org_id, before, evidence.stance))
         return changes
@@ -140,10 +171,11 @@ class ObservableState:
         return {r: self.reports[r] for r in report_ids if r in self.reports}
 
     def to_bytes(self) -> bytes:
-        """The stored form: ``{"v": 1, "r": {report: {org: [...]}}}``."""
+        """The stored form: ``{"v": 2, "n": statements, "r": {report: {org: [...]}}}``."""
         return orjson.dumps(
             {
                 "v": FORMAT,
+                "n": self.stated,
                 "r": {
                     str(r): {str(o): e.to_list() for o, e in by_org.items()}
                     for r, by_org in self.reports.items()
@@ -157,13 +189,14 @@ class ObservableState:
         if not data:
             return cls()
         document = orjson.loads(data)
-        if document.get("v") != FORMAT:
+        if document.get("v") not in (1, FORMAT):
             raise ValueError(f"unknown feedback state format {document.get('v')!r}")
         return cls(
             {
                 int(r): {int(o): OrgEvidence.from_list(row) for o, row in by_org.items()}
                 for r, by_org in document["r"].items()
-            }
+            },
+            int(document.get("n", 0)),
         )
 
 
@@ -182,14 +215,22 @@ def merge_by_org(per_report: Mapping[int, Mapping[int, OrgEvidence]]) -> dict[in
                 continue
             m.seen = max(m.seen, e.seen)
             m.seen_first = _least(m.seen_first, e.seen_first)
-            m.seen_last = _most(m.seen_last, e.seen_last)
             m.false_positives = max(m.false_positives, e.false_positives)
             m.fp_last = _most(m.fp_last, e.fp_last)
-            m.expired_at = _most(m.expired_at, e.expired_at)
-            if e.stance_at is not None and (m.stance_at is None or e.stance_at > m.stance_at):
-                m.stance, m.stance_at = e.stance, e.stance_at
+            # The latest of each kind by (last_seen, statement number): the statement order
+            # an organisation's reports saw apart is still one order.
+            if _later(e.seen_last, e.seen_number, m.seen_last, m.seen_number):
+                m.seen_last, m.seen_number = e.seen_last, e.seen_number
+            if _later(e.expired_at, e.expired_number, m.expired_at, m.expired_number):
+                m.expired_at, m.expired_number = e.expired_at, e.expired_number
+            if _later(e.stance_at, e.stance_number, m.stance_at, m.stance_number):
+                m.stance, m.stance_at, m.stance_number = e.stance, e.stance_at, e.stance_number
             m.named = m.named and e.named
     return merged
+
+
+def _later(at: int | None, number: int, than: int | None, than_number: int) -> bool:
+    return at is not None and (than is None or (at, number) > (than, than_number))
 
 
 def _least(a: int | None, b: int | None) -> int | None:
