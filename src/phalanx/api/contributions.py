@@ -17,7 +17,7 @@ from phalanx.formats.base import FormatSpec, ReadResult
 from phalanx.formats.items_json import parse_document, records_of
 from phalanx.ingest.items import DEFAULT_FIELDS
 from phalanx.ingest.pipeline import Request as Contribution
-from phalanx.ingest.pipeline import prepare, replay, run
+from phalanx.ingest.pipeline import note_growth, prepare, replay, run
 from phalanx.members.model import Action, Principal
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"])
@@ -73,6 +73,7 @@ async def create_contribution(
         try:
             with hub.db.transaction() as conn:
                 result = run(hub, conn, principal=caller, request=contribution, prepared=prepared)
+            note_growth(hub, result)
             # Serialised after the commit: the single SQLite writer is not held for it.
             return result.response(), result.replayed
         except IntegrityError:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy import Connection
 
 from phalanx.errors import Forbidden, InvalidInput, TooLarge, Unauthorized
 from phalanx.hub import Hub
@@ -72,11 +73,20 @@ class KeyToucher:
 
 def principal(request: Request) -> Principal:
     """Authenticate the request (dependency)."""
+    with get_hub(request).db.read() as conn:
+        return principal_in(request, conn)
+
+
+def principal_in(request: Request, conn: Connection) -> Principal:
+    """Authenticate the request in a read transaction the caller has open.
+
+    A read endpoint that authenticates in its own transaction saves a connection checkout
+    and its round trips per request, which on PostgreSQL is a good part of a small page.
+    """
     hub = get_hub(request)
     key_id, secret = credentials(request.headers.get("authorization"))
     now = hub.clock()
-    with hub.db.read() as conn:
-        caller = authenticate(conn, key_id=key_id, secret=secret, now=now)
+    caller = authenticate(conn, key_id=key_id, secret=secret, now=now)
     toucher: KeyToucher = request.app.state.key_toucher
     if toucher.due(caller.key_db_id):
         with hub.db.transaction() as conn:

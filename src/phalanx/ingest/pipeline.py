@@ -102,6 +102,7 @@ class ContributionResult:
     points: float = 0.0
     row_id: int | None = None  # the contributions row (None for a replay)
     body: bytes | None = None
+    reports_added: int = 0
 
     def response(self) -> bytes:
         """The API response body; serialise it after the write transaction where possible."""
@@ -225,6 +226,12 @@ def run(
             .values(response=zlib.compress(result.response(), 1))
         )
     return result
+
+
+def note_growth(hub: Hub, result: ContributionResult) -> None:
+    """After the commit: let the store refresh its planner statistics of the grown tables."""
+    for table in ("observables", "reports", "alliance_ledger"):
+        hub.db.grew(table, result.reports_added)
 
 
 def replay(conn: Connection, principal: Principal, request: Request) -> bytes | None:
@@ -425,7 +432,12 @@ def _store(
         },
     )
     return ContributionResult(
-        public_id, ordered, counts=counts, points=points, row_id=contribution_id
+        public_id,
+        ordered,
+        counts=counts,
+        points=points,
+        row_id=contribution_id,
+        reports_added=len(rows),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,8 @@ _WRITE = "phalanx_write"
 # Audit appends serialise on this PostgreSQL advisory lock (an arbitrary constant).
 AUDIT_LOCK_KEY = 0x5048414C414E58
 CONTRIBUTION_LOCK_SPACE = 0x50484C58  # high half of an organisation's contribution lock key
+# A table is analysed again once this process added a tenth of its rows, and at least this many.
+ANALYZE_MIN_ROWS = 1_000
 
 
 class Database:
@@ -33,6 +36,8 @@ class Database:
                 f"unsupported database {url!r}: use sqlite:/// or postgresql+psycopg://"
             )
         self._lock_path: Path | None = None
+        self._growth: dict[str, tuple[int, int]] = {}  # table -> (rows added, rows analysed)
+        self._growth_lock = threading.Lock()
         if self.dialect == "sqlite":
             self.engine = _sqlite_engine(url, sqlite_cache_mib, echo)
             database = parsed.database
@@ -127,6 +132,27 @@ class Database:
         if not self.is_sqlite:
             key = CONTRIBUTION_LOCK_SPACE << 32 | org_id & 0xFFFFFFFF
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+    def grew(self, table: str, rows: int) -> None:
+        """Note rows committed to ``table``; on PostgreSQL, ANALYZE it when it grew enough.
+
+        Autovacuum analyses a table only after its naptime (a minute by default). A table
+        filled by a burst of contributions keeps an empty table's statistics until then,
+        and the planner answers each TAXII page with a full scan and a sort instead of
+        walking the primary key (7.7 ms against 0.65 ms for a page of 10,000 objects).
+        SQLite's planner needs no statistics for these queries.
+        """
+        if self.is_sqlite or rows <= 0:
+            return
+        with self._growth_lock:
+            added, analysed = self._growth.get(table, (0, 0))
+            added += rows
+            due = added >= max(ANALYZE_MIN_ROWS, analysed // 10)
+            self._growth[table] = (0, analysed + added) if due else (added, analysed)
+        if due:
+            with self.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT")
+                conn.exec_driver_sql(f"ANALYZE {table}")
 
     def dispose(self) -> None:
         """Close every pooled connection."""

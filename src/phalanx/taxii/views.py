@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import cast
 
 import orjson
 from fastapi import APIRouter, Request
@@ -18,7 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Connection
 from starlette.responses import Response
 
-from phalanx.api.deps import get_hub, principal, purpose_of, read_body
+from phalanx.api.deps import get_hub, principal, principal_in, purpose_of, read_body
 from phalanx.audit.record import record
 from phalanx.clock import format_timestamp, from_micros, to_micros
 from phalanx.errors import Forbidden, NotFound
@@ -128,9 +129,11 @@ def _page(
     with_content: bool = True,
 ) -> tuple[ObjectQuery, list[object_store.Row], bool]:
     """One page of what the caller may read in a collection (404 when the object is unseen)."""
-    hub, caller = _caller(request)
-    query = _query(request, hub, allowed)
+    check_accept(request.headers.get("accept"))
+    hub = get_hub(request)
     with hub.db.read() as conn:
+        caller = principal_in(request, conn)  # one transaction for the request
+        query = _query(request, hub, allowed)
         collection = collections.get_for(conn, hub.settings.hub_name, caller, collection_id)
         if not collection.can_read:
             raise Forbidden("your role may not read this collection")
@@ -325,6 +328,11 @@ async def add_objects(request: Request, collection_id: str) -> Response:
                 hub, conn, principal=caller, body=body, collection=collection
             )
         with hub.db.transaction() as conn:
-            return ingest.store_post(hub, conn, principal=caller, post=post, collection=collection)
+            status = ingest.store_post(
+                hub, conn, principal=caller, post=post, collection=collection
+            )
+        for table in ("stix_objects", "observables", "reports"):
+            hub.db.grew(table, cast(int, status["success_count"]))
+        return status
 
     return _respond(await run_in_threadpool(work), status=202)
