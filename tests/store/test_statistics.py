@@ -29,7 +29,9 @@ def test_a_grown_table_is_analysed_once_enough_rows_came(hub: Hub, member: Any) 
     assert _reltuples(hub) == -1
     hub.db.grew("organisations", 1)
     assert _reltuples(hub) == 3
-    # The next analysis waits for another batch of growth.
+    # The next analysis waits until the table doubled what this process saw analysed.
     member("Delta")
-    hub.db.grew("organisations", 1)
+    hub.db.grew("organisations", ANALYZE_MIN_ROWS - 1)
     assert _reltuples(hub) == 3
+    hub.db.grew("organisations", 1)
+    assert _reltuples(hub) == 4
