@@ -11,7 +11,6 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from phalanx import __version__
-from phalanx.alliance.assess import warninglist_index
 from phalanx.api import (
     alliance,
     audit,
@@ -45,9 +44,6 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         owned = app.state.hub is None
         if owned:
             app.state.hub = Hub.open(settings)
-            # Built now, not by the first contribution: it takes a third of a second, and
-            # gc.freeze below then keeps the collector from rescanning it.
-            warninglist_index(app.state.hub)
             tune_for_serving()
         try:
             yield
