@@ -1,4 +1,5 @@
-"""One organisation contributing one value twice at the same moment gets one report."""
+"""Contributions of one value at the same moment: one organisation gets one report, and of
+two organisations only one is first."""
 
 from __future__ import annotations
 
@@ -30,10 +31,7 @@ def _contribute(hub: Hub, who: Any) -> bytes:
 def test_a_second_contribution_waits_and_refreshes_instead_of_duplicating(
     hub: Hub, member: Any
 ) -> None:
-    acme = member("Acme")
-    key_id, secret = parse_token(acme.token)
-    with hub.db.read() as conn:
-        who = service.authenticate(conn, key_id=key_id, secret=secret, now=hub.clock())
+    who = _principal(hub, member("Acme"))
     answers: list[bytes] = []
     second = threading.Thread(target=lambda: answers.append(_contribute(hub, who)))
     with hub.db.transaction() as conn:
@@ -49,3 +47,27 @@ def test_a_second_contribution_waits_and_refreshes_instead_of_duplicating(
             select(func.count()).select_from(reports).where(reports.c.org_id == who.org_id)
         ).scalar_one()
     assert count == 1
+
+
+def test_two_organisations_reporting_one_new_value_at_once_are_first_and_second(
+    hub: Hub, member: Any
+) -> None:
+    acme, bravo = (_principal(hub, member(name)) for name in ("Acme", "Bravo"))
+    answers: list[bytes] = []
+    second = threading.Thread(target=lambda: answers.append(_contribute(hub, bravo)))
+    with hub.db.transaction() as conn:
+        first, _ = pipeline.contribute(hub, conn, principal=acme, request=_request())
+        second.start()
+        time.sleep(0.5)  # Bravo's contribution is under way while Acme's is open
+        assert not answers
+    second.join(timeout=30)
+    assert b'"novelty":"novel"' in first
+    # Bravo may see Acme's TLP:GREEN report: it corroborates, it was not first.
+    assert answers and b'"outcome":"known"' in answers[0], answers
+    assert b'"novelty":"corroborating"' in answers[0]
+
+
+def _principal(hub: Hub, who: Any) -> Any:
+    key_id, secret = parse_token(who.token)
+    with hub.db.read() as conn:
+        return service.authenticate(conn, key_id=key_id, secret=secret, now=hub.clock())

@@ -43,14 +43,24 @@ def store_many(conn: Connection, db: Database, rows: Sequence[tuple[int, str, st
             missing,
         )
     elif missing:
-        # One statement over arrays; ON CONFLICT covers a concurrent writer adding the same.
+        # One statement over arrays. A concurrent transaction (another organisation's
+        # contribution) may store the same value after we looked: our insert then waits for
+        # it to commit and skips the row, and the value existed after all, with that
+        # transaction's reports, which the later statements of this one (read committed) see.
         ids, kinds, values = (list(column) for column in zip(*missing, strict=True))
-        conn.exec_driver_sql(
-            "INSERT INTO observables (id, type, value) "
-            "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[]) "
-            "ON CONFLICT (id) DO NOTHING",
-            (ids, kinds, values),
+        inserted = set(
+            conn.exec_driver_sql(
+                "INSERT INTO observables (id, type, value) "
+                "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[]) "
+                "ON CONFLICT (id) DO NOTHING RETURNING id",
+                (ids, kinds, values),
+            ).scalars()
         )
+        raced = [key for key in ids if key not in inserted]
+        if raced:
+            late = dict(_existing(conn, db, raced))
+            collisions |= {key for key, pair in late.items() if wanted[key] != pair}
+            stored.update(late)
     return Stored(collisions=collisions, existed=set(stored) - collisions)
 
 
