@@ -55,7 +55,9 @@ def find_phones(text: str) -> Iterator[Span]:
     """Yield phone numbers, see the module docstring for the shapes that count."""
     for match in _CANDIDATE.finditer(text):
         raw = match.group(0)
-        if _looks_like_dump(raw):
+        # Every phone number has 8 digits or more (is_phone), so a shorter candidate holds
+        # none: hex strings such as hashes are dozens of those, each not worth a search.
+        if len(raw) < 8 or _looks_like_dump(raw):
             continue
         chunks = [
             (match.start() + chunk.start(), match.start() + chunk.end())
