@@ -43,6 +43,7 @@ _NANP = re.compile(
     r"|(?:1\.)?[2-9]\d\d\.\d{3}\.\d{4}"
 )
 _NANP_SPACED = re.compile(r"(?:1 )?[2-9]\d\d \d{3} \d{4}")
+_EIGHT_DIGITS = re.compile(r"\d(?:\D*\d){7}")
 _BAD_BEFORE = frozenset("+-.,/#@&%\\$€£=_")
 _BAD_AFTER = frozenset("@%_")
 _JOINERS = frozenset(".,:/-")
@@ -53,6 +54,8 @@ _MAX_PHONE_CHUNKS = 8  # "00 33 1 23 45 67 89" is seven
 
 def find_phones(text: str) -> Iterator[Span]:
     """Yield phone numbers, see the module docstring for the shapes that count."""
+    if not _EIGHT_DIGITS.search(text):
+        return  # every phone number has 8 digits or more (is_phone)
     for match in _CANDIDATE.finditer(text):
         raw = match.group(0)
         # Every phone number has 8 digits or more (is_phone), so a shorter candidate holds
