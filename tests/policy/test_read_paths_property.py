@@ -124,14 +124,24 @@ def test_service_reads_return_exactly_what_decide_allows(engine: str, store: Dat
     check()
 
 
-def in_world(db: Database, spec: WorldSpec, check: Callable[[Stage], None]) -> None:
-    """Store ``spec``, run ``check`` with a hub on it, and roll everything back."""
+def in_world(
+    db: Database,
+    spec: WorldSpec,
+    check: Callable[[Stage], None],
+    *,
+    before: Callable[[Connection, Stored], None] | None = None,
+    **settings_: Any,
+) -> None:
+    """Store ``spec`` (then ``before``), run ``check`` with a hub on it, roll everything back."""
     with rolled_back(db) as conn:
         stored = store_world(conn, spec)
+        if before is not None:
+            before(conn, stored)
         settings = Settings(
             database_url=db.url,
             hub_name=HUB_NAME,
             admins_see_anonymous=spec.admins_see_anonymous,
+            **settings_,
         )
         clock = Clock()
         hub = Hub(settings=settings, db=OneConnection(db, conn), clock=clock)

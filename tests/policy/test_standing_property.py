@@ -23,21 +23,18 @@ from hypothesis import strategies as st
 from sqlalchemy import Connection
 
 from phalanx.clock import to_micros
-from phalanx.hub import Hub
-from phalanx.settings import Settings
 from phalanx.store.db import Database
 from phalanx.store.reports import ReportFilter
 from phalanx.store.tables import alliance_standing
 
 from .profiles import policy_settings
-from .store import OneConnection, Stored, rolled_back, store_world
+from .store import Stored
 from .test_read_paths_property import (
-    HUB_NAME,
-    Clock,
     Stage,
     ViewerCheck,
     check_services,
     for_viewers,
+    in_world,
 )
 from .worlds import NOW, WorldSpec, report_filters, worlds
 
@@ -92,18 +89,13 @@ def in_standing_world(
     db: Database, spec: WorldSpec, ways: Ways, check: Callable[[Stage], None]
 ) -> None:
     """Store ``spec`` with its standings, run ``check`` with a hub on it, roll back."""
-    with rolled_back(db) as conn:
-        stored = store_world(conn, spec)
-        store_standing(conn, spec, ways, stored)
-        settings = Settings(
-            database_url=db.url,
-            hub_name=HUB_NAME,
-            admins_see_anonymous=spec.admins_see_anonymous,
-            **RULE,
-        )
-        clock = Clock()
-        hub = Hub(settings=settings, db=OneConnection(db, conn), clock=clock)
-        check(Stage(spec, stored, hub, conn, clock))
+    in_world(
+        db,
+        spec,
+        check,
+        before=lambda conn, stored: store_standing(conn, spec, ways, stored),
+        **RULE,
+    )
 
 
 def store_standing(conn: Connection, spec: WorldSpec, ways: Ways, stored: Stored) -> None:

@@ -76,7 +76,7 @@ class OrgEvidence:
         *,
         named: bool,
         fresh: bool,
-        number: int = 0,
+        number: int,
     ) -> None:
         """Add statement ``number`` (``fresh``: the first by this organisation on this report)."""
         self.named = named if fresh else self.named and named

@@ -43,7 +43,8 @@ _NANP = re.compile(
     r"|(?:1\.)?[2-9]\d\d\.\d{3}\.\d{4}"
 )
 _NANP_SPACED = re.compile(r"(?:1 )?[2-9]\d\d \d{3} \d{4}")
-_EIGHT_DIGITS = re.compile(r"\d(?:\D*\d){7}")
+_MIN_DIGITS = 8  # no phone number has fewer digits (is_phone)
+_ENOUGH_DIGITS = re.compile(rf"\d(?:\D*\d){{{_MIN_DIGITS - 1}}}")
 _BAD_BEFORE = frozenset("+-.,/#@&%\\$€£=_")
 _BAD_AFTER = frozenset("@%_")
 _JOINERS = frozenset(".,:/-")
@@ -54,13 +55,12 @@ _MAX_PHONE_CHUNKS = 8  # "00 33 1 23 45 67 89" is seven
 
 def find_phones(text: str) -> Iterator[Span]:
     """Yield phone numbers, see the module docstring for the shapes that count."""
-    if not _EIGHT_DIGITS.search(text):
-        return  # every phone number has 8 digits or more (is_phone)
+    if not _ENOUGH_DIGITS.search(text):
+        return
     for match in _CANDIDATE.finditer(text):
         raw = match.group(0)
-        # Every phone number has 8 digits or more (is_phone), so a shorter candidate holds
-        # none: hex strings such as hashes are dozens of those, each not worth a search.
-        if len(raw) < 8 or _looks_like_dump(raw):
+        # Too short to hold enough digits: a hash's hex text is dozens of such candidates.
+        if len(raw) < _MIN_DIGITS or _looks_like_dump(raw):
             continue
         chunks = [
             (match.start() + chunk.start(), match.start() + chunk.end())
@@ -91,7 +91,7 @@ def is_phone(text: str, start: int, end: int) -> bool:
     raw = text[start:end]
     groups = re.findall(r"\d+", raw)
     digits = "".join(groups)
-    if not 8 <= len(digits) <= 17 or raw.count("(") != raw.count(")"):
+    if not _MIN_DIGITS <= len(digits) <= 17 or raw.count("(") != raw.count(")"):
         return False
     if not _bounded(text, start, end, raw) or _DATE.match(raw):
         return False
