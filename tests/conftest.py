@@ -191,7 +191,9 @@ def database_url(engine: str, store_template: str, tmp_path: Path) -> str:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Settings for a test hub on a fresh store."""
-    return Settings(database_url=database_url)
+    # TAXII POSTs derive their reports before answering, so tests can read them at once;
+    # tests/taxii/test_derivation.py covers the background worker.
+    return Settings(database_url=database_url, taxii_derivation="inline")
 
 
 @pytest.fixture

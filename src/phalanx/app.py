@@ -31,6 +31,7 @@ from phalanx.feedback.events import FeedbackHooks
 from phalanx.hub import Hub
 from phalanx.runtime import tune_for_serving
 from phalanx.settings import Settings
+from phalanx.taxii.derive import Deriver
 
 log = logging.getLogger("phalanx")
 
@@ -45,9 +46,16 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         if owned:
             app.state.hub = Hub.open(settings)
             tune_for_serving()
+        deriver = None
+        if settings.taxii_derivation == "background":
+            deriver = app.state.deriver = Deriver(app.state.hub)
+            deriver.start()
         try:
             yield
         finally:
+            if deriver is not None:
+                app.state.deriver = None
+                deriver.stop()
             if owned:
                 app.state.hub.close()
 
@@ -61,6 +69,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         lifespan=lifespan,
     )
     app.state.hub = hub
+    app.state.deriver = None
     app.state.key_toucher = KeyToucher()
     errors.install(app)
     app.state.feedback_hooks = FeedbackHooks()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite:///./phalanx.db"
+TAXII_DERIVATIONS = ("background", "inline")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,8 @@ class Settings:
     log_level: str = "info"
     # TAXII status resources (taxii/ingest.py) are kept this long after their POST.
     taxii_status_hours: int = 168
+    # Where TAXII POSTs become reports (taxii/derive.py): "background" or "inline".
+    taxii_derivation: str = "background"
     # Confidence half-lives per kind, "ipv4=14,domain=90" (feedback/confidence.py).
     half_lives: tuple[str, ...] = ()
     sqlite_cache_mib: int = 256
@@ -53,6 +56,13 @@ class Settings:
     standing_window_days: int = 30
     standing_grace_days: int = 14
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.taxii_derivation not in TAXII_DERIVATIONS:
+            raise ValueError(
+                f"PHALANX_TAXII_DERIVATION must be one of {', '.join(TAXII_DERIVATIONS)}, "
+                f"got {self.taxii_derivation!r}"
+            )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -248,11 +248,7 @@ def list_keys(conn: Connection, org: Organisation | None = None) -> list[ApiKey]
 
 def authenticate(conn: Connection, *, key_id: str, secret: str, now: datetime) -> Principal:
     """Return the principal for valid credentials; raise Unauthorized (one message for all)."""
-    row = conn.execute(
-        select(api_keys, organisations.c.name.label("org_name"), organisations.c.country)
-        .join(organisations, organisations.c.id == api_keys.c.org_id)
-        .where(api_keys.c.key_id == key_id)
-    ).first()
+    row = conn.execute(_principal_query().where(api_keys.c.key_id == key_id)).first()
     moment = to_micros(now)
     # Unknown, wrong, revoked and expired keys get the same answer: no oracle for key ids.
     if (
@@ -262,6 +258,24 @@ def authenticate(conn: Connection, *, key_id: str, secret: str, now: datetime) -
         or (row.expires_at is not None and row.expires_at <= moment)
     ):
         raise Unauthorized("invalid, expired or revoked API key")
+    return _principal(row)
+
+
+def principal_of_key(conn: Connection, key_db_id: int) -> Principal:
+    """The principal a key stood for, revoked or not (work it started finishes as it)."""
+    row = conn.execute(_principal_query().where(api_keys.c.id == key_db_id)).first()
+    if row is None:
+        raise NotFound(f"no API key {key_db_id}")
+    return _principal(row)
+
+
+def _principal_query() -> Any:
+    return select(api_keys, organisations.c.name.label("org_name"), organisations.c.country).join(
+        organisations, organisations.c.id == api_keys.c.org_id
+    )
+
+
+def _principal(row: Any) -> Principal:
     return Principal(
         key_db_id=row.id,
         key_id=row.key_id,

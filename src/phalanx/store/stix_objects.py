@@ -93,6 +93,7 @@ class Stored:
     version: str
     added: bool  # False: this exact version was already stored (not an error, §5.5)
     failure: str | None = None
+    date_added: int | None = None  # set when added
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +132,7 @@ def add_versions(
 ) -> list[Stored]:
     """Store new versions for one organisation; exact re-sends are recognised, not repeated."""
     lock_writes(conn, db)
-    history = _histories(conn, org_id, sorted({v.stix_id for v in versions}))
+    history = _histories(conn, db, org_id, sorted({v.stix_id for v in versions}))
     last = conn.execute(
         select(stix_objects.c.date_added).order_by(stix_objects.c.date_added.desc()).limit(1)
     ).scalar()
@@ -140,7 +141,7 @@ def add_versions(
     rows: list[list[Any]] = []
     for new in versions:
         versions_of = history.setdefault(new.stix_id, [])
-        same = _same_version(new, versions_of)
+        same = _same_version(new, versions_of) if versions_of else None
         if same is not None:
             if same[2] == new.digest:
                 outcomes.append(Stored(new.index, new.stix_id, same[3], added=False))
@@ -174,7 +175,7 @@ def add_versions(
             ]
         )
         entry.append(rows[-1])
-        outcomes.append(Stored(new.index, new.stix_id, version, added=True))
+        outcomes.append(Stored(new.index, new.stix_id, version, added=True, date_added=moment))
         moment += 1
     _set_flags(conn, history)
     db.bulk_insert(conn, stix_objects.name, INSERT_COLUMNS, [tuple(row) for row in rows])
@@ -191,20 +192,23 @@ def _taxii_version(micros: int) -> str:
     return format_timestamp(from_micros(micros))
 
 
-def _histories(conn: Connection, org_id: int, ids: list[str]) -> dict[str, list[list[Any]]]:
-    """Stored versions by id: [seq, version_us, digest, version, date_added, flags...]."""
+def _histories(
+    conn: Connection, db: Database, org_id: int, ids: list[str]
+) -> dict[str, list[list[Any]]]:
+    """Stored versions by id: [seq, version_us, digest, version, date_added, flags...].
+
+    Raw SQL: compiling an expanding IN of hundreds of ids costs more than the lookup.
+    """
     found: dict[str, list[list[Any]]] = {}
-    t = stix_objects.c
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        for row in conn.execute(
-            select(t.seq, t.stix_id, t.version_us, t.digest, t.version, t.date_added).where(
-                t.org_id == org_id, t.stix_id.in_(chunk)
-            )
-        ):
-            found.setdefault(row.stix_id, []).append(
-                [row.seq, row.version_us, row.digest, row.version, row.date_added]
-            )
+        matching, params = db.any_of("stix_id", ids[start : start + CHUNK])
+        rows = conn.exec_driver_sql(
+            "SELECT seq, stix_id, version_us, digest, version, date_added FROM stix_objects"
+            f" WHERE org_id = {db.param} AND {matching}",
+            (org_id, *params),
+        )
+        for seq, stix_id, version_us, digest, version, date_added in rows:
+            found.setdefault(stix_id, []).append([seq, version_us, digest, version, date_added])
     return found
 
 
@@ -221,6 +225,10 @@ def _set_flags(conn: Connection, history: dict[str, list[list[Any]]]) -> None:
     first_on: list[int] = []
     first_off: list[int] = []
     for entries in history.values():
+        if len(entries) == 1:  # most objects: one version, either new or untouched
+            if entries[0][0] is None:
+                entries[0][5][6] = entries[0][5][7] = True
+            continue
         if all(entry[0] is not None for entry in entries):
             continue  # nothing new in this history
         newest = max(entries, key=lambda e: (e[1], e[4]))

@@ -224,7 +224,9 @@ stix_objects = Table(
     Column("is_latest", Boolean, nullable=False),
     Column("is_first", Boolean, nullable=False),
     Column("digest", String(64), nullable=False),  # SHA-256 of the canonical JSON
-    Column("content", LargeBinary, nullable=False),  # the object's JSON, as received
+    Column(
+        "content", LargeBinary, nullable=False
+    ),  # the JSON received, keys sorted (digest = its SHA-256)
     Column("org_id", BigInteger, ForeignKey("organisations.id"), nullable=False),
     Column("contribution_id", BigInteger, ForeignKey("contributions.id"), nullable=True),
     Column("scope_id", BigInteger, ForeignKey("scopes.id"), nullable=False),
@@ -259,6 +261,27 @@ taxii_status = Table(
     Column("body", LargeBinary, nullable=False),  # the status resource as JSON
 )
 Index("ix_taxii_status_created_at", taxii_status.c.created_at)  # expiry (migration 0009)
+
+# TAXII POSTs whose objects are stored but not yet turned into reports (taxii/derive.py):
+# the envelope as received and the positions of its storable objects. A row is deleted in
+# the transaction that writes its reports, so each POST is derived exactly once.
+taxii_derivations = Table(
+    "taxii_derivations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("status_id", String(36), nullable=False),
+    Column("org_id", BigInteger, ForeignKey("organisations.id"), nullable=False),
+    Column("key_db_id", BigInteger, ForeignKey("api_keys.id"), nullable=False),
+    Column("defaults", LargeBinary, nullable=False),  # the collection's contribution defaults
+    Column("body", LargeBinary, nullable=False),  # the envelope, as received
+    Column("positions", LargeBinary, nullable=False),  # JSON: storable objects' positions
+    Column("first_added", Micros, nullable=True),  # date_added range of the stored versions
+    Column("last_added", Micros, nullable=True),
+    Column("created_at", Micros, nullable=False),
+    Column("lease_until", Micros, nullable=True),  # a deriver holds the row until then
+    Column("holder", String(64), nullable=True),
+    Column("attempts", Integer, nullable=False),
+)
 
 # --- Alliance rules (issue 5, parts 1-4): published sources, the points ledger, standing ---
 

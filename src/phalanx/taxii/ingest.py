@@ -1,28 +1,28 @@
-"""Add Objects (TAXII 2.1 §5.5): an envelope into the object store and the contribution pipeline.
+"""Add Objects (TAXII 2.1 §5.5): an envelope into the object store, its reports queued.
 
-Two stages, like REST contributions (ingest/pipeline.py): ``prepare_post`` parses, checks and
-normalises in a read transaction (the costly CPU work, several workers in parallel), and
-``store_post`` writes in the caller's write transaction. Each object:
+Each object:
 
 - fails on its own when it is not storable STIX 2.1 (the status names the object id, the
   property and why), and the rest of the envelope is kept;
-- is stored verbatim as one version (store/stix_objects.py), with a scope from its TLP
+- is stored verbatim (keys sorted) as one version (store/stix_objects.py), with a scope from its TLP
   markings (the hub default, TLP:AMBER, when it has none) and from the collection (community
-  collections share to their community);
-- when it is an indicator or an SCO that normalises to observables, it ALSO goes through the
-  contribution pipeline, so it becomes reports that REST, exports and channels serve. A value
-  the pipeline refuses (a reserved address, say) does not fail the object; the status
-  message says why no report was made.
+  collections share to their community).
 
-Everything is written in one transaction before the 202 is sent: an acknowledged object is
-durably stored, and the status resource is ``complete`` at once.
+The versions, the status resource and a derivation job (taxii/derive.py) are written in one
+transaction before the 202 is sent: an acknowledged object is durably stored, visible to
+TAXII readers at once, and the status is ``complete``. The job then runs indicators and SCOs
+through the contribution pipeline, so they become the reports that REST, exports and channels
+serve; that is where nearly all of a POST's CPU goes, and it runs after the answer, in an idle
+worker. A value the pipeline refuses (a reserved address, say) does not fail the object; the
+job adds to the object's status entry why no report was made.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,19 +30,16 @@ import orjson
 from sqlalchemy import Connection, delete, insert, select
 
 from phalanx.audit.record import record
-from phalanx.clock import format_timestamp, parse_timestamp, to_micros
+from phalanx.clock import format_timestamp, micros_of, to_micros
 from phalanx.errors import InvalidInput
-from phalanx.formats.base import ParseProblem
 from phalanx.formats.stix21.objects import (
+    canonical_json,
     check_storable,
-    digest_of,
     spec_version_of,
     tlp_of,
     version_of,
 )
-from phalanx.formats.stix21.reader import read_objects
 from phalanx.hub import Hub
-from phalanx.ingest import pipeline
 from phalanx.members.model import Principal
 from phalanx.policy.labels import encode_labels
 from phalanx.policy.markings import TLP
@@ -50,6 +47,7 @@ from phalanx.policy.model import Scope
 from phalanx.store import scopes as scope_store
 from phalanx.store import stix_objects as object_store
 from phalanx.store.tables import taxii_status
+from phalanx.taxii import derive
 from phalanx.taxii.collections import Collection
 from phalanx.taxii.context import CONTEXT_KIND as _CONTEXT
 from phalanx.taxii.query import BadRequest
@@ -74,21 +72,21 @@ class Candidate:
     def of(cls, index: int, obj: dict[str, Any], tlp: TLP) -> Candidate:
         """Prepare one checked object for storage."""
         version = version_of(obj)
-        version_us = None if version is None else to_micros(parse_timestamp(version))
-        return cls(index, obj, tlp, version, version_us, digest_of(obj), orjson.dumps(obj))
+        version_us = None if version is None else micros_of(version)
+        # One serialisation is both what is stored and what the digest covers.
+        content = canonical_json(obj)
+        digest = hashlib.sha256(content).hexdigest()
+        return cls(index, obj, tlp, version, version_us, digest, content)
 
 
 @dataclass(slots=True)
 class PreparedPost:
-    """An envelope checked and normalised outside the write transaction."""
+    """An envelope checked outside the write transaction."""
 
     request_timestamp: datetime
+    body: bytes
     candidates: list[Candidate]
     failures: dict[int, tuple[str, str, str]]  # index -> (id, version, message)
-    notes: dict[int, list[str]]  # index -> pipeline remarks
-    contribution: pipeline.Request
-    prepared: pipeline.Prepared | None
-    record_lines: list[int] = field(default_factory=list)  # object index per pipeline record
 
 
 def objects_of(body: bytes) -> list[Any]:
@@ -103,15 +101,8 @@ def objects_of(body: bytes) -> list[Any]:
     return objects
 
 
-def prepare_post(
-    hub: Hub,
-    conn: Connection,
-    *,
-    principal: Principal,
-    body: bytes,
-    collection: Collection,
-) -> PreparedPost:
-    """Check every object and normalise the observables (read transaction)."""
+def prepare_post(hub: Hub, *, body: bytes) -> PreparedPost:
+    """Check every object of an envelope (no I/O)."""
     objects = objects_of(body)
     limit = hub.settings.max_items_per_contribution
     if len(objects) > limit:
@@ -131,24 +122,7 @@ def prepare_post(
             continue
         tlp = tlp_of(obj, definitions) or DEFAULT_TLP
         candidates.append(Candidate.of(index, obj, tlp))
-    records: list[dict[str, Any]] = []
-    lines: list[int] = []
-    notes: dict[int, list[str]] = {}
-    # Only storable objects are read for observables; positions map back to the envelope.
-    for item in read_objects([candidate.obj for candidate in candidates]):
-        line = (item.line if isinstance(item, ParseProblem) else item.get("_line")) or 0
-        index = candidates[line - 1].index
-        if isinstance(item, ParseProblem):
-            notes.setdefault(index, []).append(f"no report: {item.reason}")
-            continue
-        records.append(item)
-        lines.append(index)
-    contribution = pipeline.Request(records, collection.defaults(), "taxii")
-    prepared = (
-        pipeline.prepare(hub, conn, principal=principal, request=contribution) if records else None
-    )
-    now = prepared.now if prepared else hub.clock()
-    return PreparedPost(now, candidates, failures, notes, contribution, prepared, lines)
+    return PreparedPost(hub.clock(), body, candidates, failures)
 
 
 def store_post(
@@ -158,25 +132,15 @@ def store_post(
     principal: Principal,
     post: PreparedPost,
     collection: Collection,
-) -> dict[str, Any]:
-    """Contribute the observables, store every object version, record and return the status."""
-    contribution_id = None
-    if post.contribution.records:
-        result = pipeline.run(
-            hub, conn, principal=principal, request=post.contribution, prepared=post.prepared
-        )
-        contribution_id = result.row_id
-        for item, line in zip(result.items, post.record_lines, strict=True):
-            if item.outcome == "rejected":
-                shown = item.value or item.input
-                post.notes.setdefault(line, []).append(f"no report for {shown}: {item.reason}")
+) -> tuple[dict[str, Any], int | None]:
+    """Store every object version, queue its reports, record; return (status, job id)."""
     now_us = to_micros(hub.clock())
     versions = _new_versions(hub, conn, post.candidates, collection)
     stored = object_store.add_versions(
         conn,
         hub.db,
         org_id=principal.org_id,
-        contribution_id=contribution_id,
+        contribution_id=None,  # set once the reports are derived (taxii/derive.py)
         versions=versions,
         now_us=now_us,
     )
@@ -185,6 +149,16 @@ def store_post(
         insert(taxii_status).values(
             id=status["id"], org_id=principal.org_id, created_at=now_us, body=orjson.dumps(status)
         )
+    )
+    job = derive.enqueue(
+        conn,
+        status_id=status["id"],
+        principal=principal,
+        defaults=collection.defaults(),
+        body=post.body,
+        positions=_positions(stored),
+        added=[s.date_added for s in stored if s.added],
+        now_us=now_us,
     )
     expire_statuses(conn, hub, now_us)
     record(
@@ -203,7 +177,24 @@ def store_post(
             "failed": status["failure_count"],
         },
     )
-    return status
+    return status, job
+
+
+def _positions(stored: list[object_store.Stored]) -> list[tuple[int, int | None]]:
+    """(envelope position, status success entry or None) of every storable object, in order.
+
+    Success entries are listed in envelope order (``_status``), so counting the successes
+    among the stored outcomes, sorted by position, gives each object's entry.
+    """
+    positions: list[tuple[int, int | None]] = []
+    entry = 0
+    for outcome in sorted(stored, key=lambda s: s.index):
+        if outcome.failure is None:
+            positions.append((outcome.index, entry))
+            entry += 1
+        else:
+            positions.append((outcome.index, None))
+    return positions
 
 
 def _new_versions(
@@ -244,9 +235,8 @@ def _status(post: PreparedPost, stored: list[object_store.Stored]) -> dict[str, 
         if outcome.failure is not None:
             failures.append((outcome.index, {**detail, "message": outcome.failure}))
             continue
-        remarks = ([] if outcome.added else ["already stored"]) + post.notes.get(outcome.index, [])
-        if remarks:
-            detail["message"] = "; ".join(remarks)
+        if not outcome.added:
+            detail["message"] = "already stored"
         successes.append((outcome.index, detail))
     for index, (stix_id, version, message) in post.failures.items():
         failures.append((index, {"id": stix_id, "version": version, "message": message}))

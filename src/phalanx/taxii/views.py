@@ -28,7 +28,7 @@ from phalanx.hub import Hub
 from phalanx.members.model import Principal
 from phalanx.store import stix_objects as object_store
 from phalanx.store.stix_objects import Selection
-from phalanx.taxii import collections, ingest
+from phalanx.taxii import collections, derive, ingest
 from phalanx.taxii.errors import TaxiiRoute
 from phalanx.taxii.media import TAXII_MEDIA_TYPE, check_accept, check_content_type
 from phalanx.taxii.query import (
@@ -320,19 +320,25 @@ async def add_objects(request: Request, collection_id: str) -> Response:
     def work() -> dict[str, object]:
         with hub.db.read() as conn:
             collection = collections.get_for(conn, hub.settings.hub_name, caller, collection_id)
-            if not collection.can_write:
-                if not collection.can_read:
-                    raise NotFound("no such collection")
-                raise Forbidden("your role may not add objects to this collection")
-            post = ingest.prepare_post(
-                hub, conn, principal=caller, body=body, collection=collection
-            )
+        if not collection.can_write:
+            if not collection.can_read:
+                raise NotFound("no such collection")
+            raise Forbidden("your role may not add objects to this collection")
+        post = ingest.prepare_post(hub, body=body)
         with hub.db.transaction() as conn:
-            status = ingest.store_post(
+            status, job = ingest.store_post(
                 hub, conn, principal=caller, post=post, collection=collection
             )
-        for table in ("stix_objects", "observables", "reports"):
-            hub.db.grew(table, cast(int, status["success_count"]))
-        return status
+        hub.db.grew("stix_objects", cast(int, status["success_count"]))
+        deriver: derive.Deriver | None = getattr(request.app.state, "deriver", None)
+        if job is None:
+            return status
+        if deriver is not None:
+            deriver.noted_write()
+            return status
+        # Inline: the reports exist, and the status carries the pipeline's remarks, on 202.
+        derive.derive_job(hub, job, derive.holder_name())
+        with hub.db.read() as conn:
+            return dict(ingest.status_for(conn, caller, str(status["id"])) or status)
 
     return _respond(await run_in_threadpool(work), status=202)

@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from phalanx.clock import parse_timestamp, to_micros
+from phalanx.clock import micros_of
 from phalanx.errors import InvalidInput
 from phalanx.formats.stix21.markings import tlp_from_marking
 from phalanx.formats.stix21.scos import observables_from_sco
@@ -86,11 +86,7 @@ def check_storable(obj: Any) -> None:
         )
     created, modified = obj.get("created"), obj.get("modified")
     # Both are validated RFC 3339 UTC strings by now: compare the instants, not the text.
-    if (
-        created is not None
-        and modified is not None
-        and to_micros(parse_timestamp(modified)) < to_micros(parse_timestamp(created))
-    ):
+    if created is not None and modified is not None and micros_of(modified) < micros_of(created):
         raise InvalidInput("must not be earlier than 'created'", field="modified")
 
 
@@ -105,9 +101,14 @@ def spec_version_of(obj: Mapping[str, Any]) -> str:
     return str(obj.get("spec_version") or SPEC_VERSION)
 
 
+def canonical_json(obj: Mapping[str, Any]) -> bytes:
+    """The object's JSON with sorted keys: equal bytes for equal content, whatever the order."""
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+
+
 def digest_of(obj: Mapping[str, Any]) -> str:
     """SHA-256 of the object's canonical JSON: equal for equal content, whatever the key order."""
-    return hashlib.sha256(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return hashlib.sha256(canonical_json(obj)).hexdigest()
 
 
 def tlp_of(obj: Mapping[str, Any], definitions: Mapping[str, Mapping[str, Any]]) -> TLP | None:

@@ -9,10 +9,10 @@ validation belongs to the TAXII server (stix2-validator).
 from __future__ import annotations
 
 import re
-import uuid
+from functools import lru_cache
 from typing import Any
 
-from phalanx.clock import parse_timestamp
+from phalanx.clock import micros_of
 from phalanx.errors import InvalidInput
 
 # STIX 2.1 §6 (and the deprecated-but-parsed ones); everything else is an SDO, SRO or SMO.
@@ -50,28 +50,44 @@ TIMESTAMP_FIELDS = (
     "published",
 )
 _TYPE = re.compile(r"[a-z0-9][a-z0-9-]{1,248}[a-z0-9]")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# §2.9: "an RFC 4122-compliant UUID"; the variant bits (10x: 8, 9, a or b) tell one apart.
+_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}"
+)
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
 _REQUIRED = {"indicator": ("pattern", "valid_from")}
+_REFERENCE_SUFFIXES = ("_ref", "_refs")
 
 
 def is_identifier(value: Any, of_type: str | None = None) -> bool:
     """True if ``value`` is ``<type>--<RFC 4122 UUID>`` (and of ``of_type`` when given)."""
-    if not isinstance(value, str) or "--" not in value:
+    if not isinstance(value, str):
         return False
-    kind, _, tail = value.partition("--")
-    if not _TYPE.fullmatch(kind) or not _UUID.fullmatch(tail):
-        return False
-    # §2.9: "an RFC 4122-compliant UUID"; the variant bits are what tell one apart.
-    return uuid.UUID(tail).variant == uuid.RFC_4122 and of_type in (None, kind)
+    kind = _identifier_type(value)
+    return kind is not None and of_type in (None, kind)
+
+
+# Remembered: the same references (creators, markings) recur across a bundle's objects.
+@lru_cache(maxsize=16_384)
+def _identifier_type(value: str) -> str | None:
+    kind, separator, tail = value.partition("--")
+    if not separator or not _TYPE.fullmatch(kind) or not _UUID.fullmatch(tail):
+        return None
+    return kind
 
 
 def is_timestamp(value: Any) -> bool:
     """True if ``value`` is a STIX timestamp: RFC 3339, UTC, ``Z`` (§2.11)."""
-    if not isinstance(value, str) or not _TIMESTAMP.fullmatch(value):
+    return isinstance(value, str) and _valid_timestamp(value)
+
+
+# Remembered: an object's created, modified and valid_from are usually one instant.
+@lru_cache(maxsize=16_384)
+def _valid_timestamp(value: str) -> bool:
+    if not _TIMESTAMP.fullmatch(value):
         return False
     try:
-        parse_timestamp(value)
+        micros_of(value)
     except ValueError:  # shaped right but not a date, e.g. month 13
         return False
     return True
@@ -109,14 +125,14 @@ def _required_fields(kind: str) -> tuple[str, ...]:
 def _check_references(obj: dict[str, Any]) -> None:
     """Every top-level ``*_ref`` holds an identifier and every ``*_refs`` a list of them (§2.7)."""
     for field, value in obj.items():
+        if not field.endswith(_REFERENCE_SUFFIXES):
+            continue
         if field.endswith("_ref"):
             references = [value]
-        elif field.endswith("_refs"):
+        else:
             if not isinstance(value, list) or not value:
                 raise InvalidInput("must be a non-empty list of identifiers", field=field)
             references = value
-        else:
-            continue
         for reference in references:
             if not is_identifier(reference):
                 raise InvalidInput(f"not a STIX identifier: {reference!r}", field=field)
