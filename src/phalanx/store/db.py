@@ -38,6 +38,7 @@ class Database:
         self._lock_path: Path | None = None
         self._growth: dict[str, tuple[int, int]] = {}  # table -> (rows added, rows analysed)
         self._growth_lock = threading.Lock()
+        self._copy_types: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         if self.dialect == "sqlite":
             self.engine = _sqlite_engine(url, sqlite_cache_mib, echo)
             database = parsed.database
@@ -109,13 +110,32 @@ class Database:
             marks = ", ".join("?" * len(columns))
             conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
             return
+        types = self._column_types(conn, table, columns)
         cursor = conn.connection.cursor()
         try:
-            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            # Binary: text COPY spells every bytea as hex and every number as digits.
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(types)
                 for row in rows:
                     copy.write_row(row)
         finally:
             cursor.close()
+
+    def _column_types(self, conn: Connection, table: str, columns: Sequence[str]) -> list[str]:
+        """PostgreSQL type names of ``columns`` (binary COPY needs them), read once."""
+        key = (table, tuple(columns))
+        types = self._copy_types.get(key)
+        if types is None:
+            found = dict(
+                conn.exec_driver_sql(
+                    "SELECT a.attname, t.typname FROM pg_attribute a"
+                    " JOIN pg_type t ON t.oid = a.atttypid"
+                    " WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+                    (table,),
+                ).all()
+            )
+            types = self._copy_types[key] = [found[column] for column in columns]
+        return types
 
     def lock_audit_chain(self, conn: Connection) -> None:
         """Serialise audit appends (SQLite writers are already serialised by BEGIN IMMEDIATE)."""
