@@ -164,3 +164,17 @@ def test_inline_posts_answer_with_the_reports_made(hub: Hub, client: TestClient)
 def test_the_derivation_mode_is_checked() -> None:
     with pytest.raises(ValueError, match="PHALANX_TAXII_DERIVATION must be one of"):
         Settings(taxii_derivation="later")
+
+
+def test_an_object_deleted_before_its_job_yields_no_report(hub: Hub, client: TestClient) -> None:
+    author = add_member(hub, "Author")
+    status, _ = queue_post(hub, author, [indicator(1), indicator(2)])
+    gone = client.delete(
+        f"/taxii2/api/collections/shared/objects/{indicator(2)['id']}/", headers=headers(author)
+    )
+    assert gone.status_code == 200, gone.text
+    assert derive.derive_next(hub, "worker")
+    assert count(hub, reports) == 1
+    remarks = stored_status(hub, status["id"])["successes"]
+    assert "message" not in remarks[0]
+    assert remarks[1]["message"] == "no report: the object was deleted before its reports were made"

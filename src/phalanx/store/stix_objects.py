@@ -93,7 +93,7 @@ class Stored:
     version: str
     added: bool  # False: this exact version was already stored (not an error, §5.5)
     failure: str | None = None
-    date_added: int | None = None  # set when added
+    date_added: int | None = None  # of the stored version (None on a failure)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +144,9 @@ def add_versions(
         same = _same_version(new, versions_of) if versions_of else None
         if same is not None:
             if same[2] == new.digest:
-                outcomes.append(Stored(new.index, new.stix_id, same[3], added=False))
+                outcomes.append(
+                    Stored(new.index, new.stix_id, same[3], added=False, date_added=same[4])
+                )
             else:
                 outcomes.append(
                     Stored(new.index, new.stix_id, same[3], added=False, failure=_CONFLICT)

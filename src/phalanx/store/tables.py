@@ -263,8 +263,8 @@ taxii_status = Table(
 Index("ix_taxii_status_created_at", taxii_status.c.created_at)  # expiry (migration 0009)
 
 # TAXII POSTs whose objects are stored but not yet turned into reports (taxii/derive.py):
-# the envelope as received and the positions of its storable objects. A row is deleted in
-# the transaction that writes its reports, so each POST is derived exactly once.
+# the stored versions to read (by date_added) and their places in the envelope and status.
+# A row is deleted in the transaction that writes its reports: each POST is derived once.
 taxii_derivations = Table(
     "taxii_derivations",
     metadata,
@@ -273,8 +273,8 @@ taxii_derivations = Table(
     Column("org_id", BigInteger, ForeignKey("organisations.id"), nullable=False),
     Column("key_db_id", BigInteger, ForeignKey("api_keys.id"), nullable=False),
     Column("defaults", LargeBinary, nullable=False),  # the collection's contribution defaults
-    Column("body", LargeBinary, nullable=False),  # the envelope, as received
-    Column("positions", LargeBinary, nullable=False),  # JSON: storable objects' positions
+    # JSON: [envelope position, status success entry, date_added] per stored object
+    Column("positions", LargeBinary, nullable=False),
     Column("first_added", Micros, nullable=True),  # date_added range of the stored versions
     Column("last_added", Micros, nullable=True),
     Column("created_at", Micros, nullable=False),

@@ -1,8 +1,9 @@
 """Reports from TAXII objects, after the 202: the derivation queue and its worker.
 
-A TAXII POST stores its objects and queues one job (taxii/ingest.py). A job runs the
-envelope's indicators and SCOs through the contribution pipeline as the organisation that
-posted them, in their collection's defaults, then, in the transaction that writes the
+A TAXII POST stores its objects and queues one job (taxii/ingest.py) naming the versions it
+stored (by ``date_added``) and their places in the envelope. A job reads those versions back
+and runs their indicators and SCOs through the contribution pipeline as the organisation
+that posted them, in their collection's defaults, then, in the transaction that writes the
 reports, links the stored versions to the contribution, adds to the status resource why an
 object yielded no report, and deletes itself: every POST is derived exactly once.
 
@@ -44,6 +45,8 @@ from phalanx.hub import Hub
 from phalanx.ingest import pipeline
 from phalanx.members.model import Principal
 from phalanx.members.service import principal_of_key
+from phalanx.store import stix_objects as object_store
+from phalanx.store.db import Database
 from phalanx.store.tables import stix_objects, taxii_derivations, taxii_status
 
 log = logging.getLogger("phalanx.taxii")
@@ -65,8 +68,7 @@ class Job:
     org_id: int
     key_db_id: int
     defaults: Mapping[str, Any]
-    body: bytes
-    positions: list[tuple[int, int | None]]  # (envelope position, status success entry)
+    positions: list[tuple[int, int, int]]  # (envelope position, success entry, date_added)
     first_added: int | None
     last_added: int | None
     attempts: int
@@ -79,8 +81,7 @@ def enqueue(
     status_id: str,
     principal: Principal,
     defaults: Mapping[str, Any],
-    body: bytes,
-    positions: list[tuple[int, int | None]],
+    positions: list[tuple[int, int, int]],
     added: list[int | None],
     now_us: int,
 ) -> int | None:
@@ -96,7 +97,6 @@ def enqueue(
                 org_id=principal.org_id,
                 key_db_id=principal.key_db_id,
                 defaults=orjson.dumps(dict(defaults)),
-                body=body,
                 positions=orjson.dumps(positions),
                 first_added=min(moments, default=None),
                 last_added=max(moments, default=None),
@@ -195,8 +195,7 @@ def _claim(hub: Hub, holder: str, *, job_id: int | None) -> Job | None:
         org_id=job.org_id,
         key_db_id=job.key_db_id,
         defaults=orjson.loads(job.defaults),
-        body=job.body,
-        positions=[(int(p), e) for p, e in orjson.loads(job.positions)],
+        positions=[(int(p), int(e), int(d)) for p, e, d in orjson.loads(job.positions)],
         first_added=job.first_added,
         last_added=job.last_added,
         attempts=job.attempts,
@@ -221,20 +220,25 @@ def _run(hub: Hub, job: Job) -> None:
                 )
                 return
             reason = f"no report: deriving reports failed ({type(error).__name__})"
-            _annotate(conn, job, {index: [reason] for index, _ in job.positions})
+            _annotate(conn, job, {index: [reason] for index, _, _ in job.positions})
             conn.execute(delete(taxii_derivations).where(_j.id == job.id))
 
 
 def _derive(hub: Hub, job: Job) -> None:
-    objects = orjson.loads(job.body)["objects"]  # an envelope taxii/ingest.py accepted
-    chosen = [objects[index] for index, _ in job.positions]
     notes: dict[int, list[str]] = {}
+    with hub.db.read() as conn:
+        contents = _contents(conn, hub.db, [added for _, _, added in job.positions])
+    present = [position for position in job.positions if position[2] in contents]
+    chosen = [orjson.loads(contents[added]) for _, _, added in present]
+    for index, _, added in job.positions:
+        if added not in contents:
+            notes[index] = ["no report: the object was deleted before its reports were made"]
     records: list[dict[str, Any]] = []
     lines: list[int] = []
     # Positions in ``chosen`` map back to the envelope.
     for item in read_objects(chosen):
         line = (item.line if isinstance(item, ParseProblem) else item.get("_line")) or 0
-        index = job.positions[line - 1][0]
+        index = present[line - 1][0]
         if isinstance(item, ParseProblem):
             notes.setdefault(index, []).append(f"no report: {item.reason}")
             continue
@@ -274,6 +278,18 @@ def _derive(hub: Hub, job: Job) -> None:
         hub.db.grew("reports", len(records))
 
 
+def _contents(conn: Connection, db: Database, moments: list[int]) -> dict[int, bytes]:
+    """The stored JSON of versions by their date_added (the deleted ones are missing)."""
+    found: dict[int, bytes] = {}
+    for start in range(0, len(moments), object_store.CHUNK):
+        matching, params = db.any_of("date_added", moments[start : start + object_store.CHUNK])
+        rows = conn.exec_driver_sql(
+            f"SELECT date_added, content FROM stix_objects WHERE {matching}", tuple(params)
+        )
+        found.update((moment, bytes(content)) for moment, content in rows)
+    return found
+
+
 def _holds(conn: Connection, job: Job) -> bool:
     """True while ``job`` is still this worker's (the row locked until the transaction ends)."""
     holder = conn.execute(
@@ -284,11 +300,7 @@ def _holds(conn: Connection, job: Job) -> bool:
 
 def _annotate(conn: Connection, job: Job, notes: Mapping[int, list[str]]) -> None:
     """Add the remarks to the objects' entries in the status resource (if it still exists)."""
-    entries = {
-        entry: notes[index]
-        for index, entry in job.positions
-        if entry is not None and notes.get(index)
-    }
+    entries = {entry: notes[index] for index, entry, _ in job.positions if notes.get(index)}
     if not entries:
         return
     body = conn.execute(

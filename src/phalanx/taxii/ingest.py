@@ -84,7 +84,6 @@ class PreparedPost:
     """An envelope checked outside the write transaction."""
 
     request_timestamp: datetime
-    body: bytes
     candidates: list[Candidate]
     failures: dict[int, tuple[str, str, str]]  # index -> (id, version, message)
 
@@ -122,7 +121,7 @@ def prepare_post(hub: Hub, *, body: bytes) -> PreparedPost:
             continue
         tlp = tlp_of(obj, definitions) or DEFAULT_TLP
         candidates.append(Candidate.of(index, obj, tlp))
-    return PreparedPost(hub.clock(), body, candidates, failures)
+    return PreparedPost(hub.clock(), candidates, failures)
 
 
 def store_post(
@@ -155,7 +154,6 @@ def store_post(
         status_id=status["id"],
         principal=principal,
         defaults=collection.defaults(),
-        body=post.body,
         positions=_positions(stored),
         added=[s.date_added for s in stored if s.added],
         now_us=now_us,
@@ -180,20 +178,17 @@ def store_post(
     return status, job
 
 
-def _positions(stored: list[object_store.Stored]) -> list[tuple[int, int | None]]:
-    """(envelope position, status success entry or None) of every storable object, in order.
+def _positions(stored: list[object_store.Stored]) -> list[tuple[int, int, int]]:
+    """(envelope position, status success entry, date_added) of every object stored.
 
     Success entries are listed in envelope order (``_status``), so counting the successes
-    among the stored outcomes, sorted by position, gives each object's entry.
+    among the stored outcomes, sorted by position, gives each object's entry. An object that
+    failed is left out: no report comes from what was not stored.
     """
-    positions: list[tuple[int, int | None]] = []
-    entry = 0
+    positions: list[tuple[int, int, int]] = []
     for outcome in sorted(stored, key=lambda s: s.index):
-        if outcome.failure is None:
-            positions.append((outcome.index, entry))
-            entry += 1
-        else:
-            positions.append((outcome.index, None))
+        if outcome.failure is None and outcome.date_added is not None:
+            positions.append((outcome.index, len(positions), outcome.date_added))
     return positions
 
 

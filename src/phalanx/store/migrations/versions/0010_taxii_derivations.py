@@ -30,7 +30,6 @@ def upgrade() -> None:
         sa.Column("org_id", sa.BigInteger, sa.ForeignKey("organisations.id"), nullable=False),
         sa.Column("key_db_id", sa.BigInteger, sa.ForeignKey("api_keys.id"), nullable=False),
         sa.Column("defaults", sa.LargeBinary, nullable=False),
-        sa.Column("body", sa.LargeBinary, nullable=False),
         sa.Column("positions", sa.LargeBinary, nullable=False),
         sa.Column("first_added", sa.BigInteger, nullable=True),
         sa.Column("last_added", sa.BigInteger, nullable=True),
@@ -39,10 +38,6 @@ def upgrade() -> None:
         sa.Column("holder", sa.String(64), nullable=True),
         sa.Column("attempts", sa.Integer, nullable=False),
     )
-    if op.get_bind().dialect.name == "postgresql":
-        # An envelope is written once and read once: compressing it (pglz) would cost more
-        # than the whole rest of its POST's write.
-        op.execute("ALTER TABLE taxii_derivations ALTER COLUMN body SET STORAGE EXTERNAL")
 
 
 def downgrade() -> None:
