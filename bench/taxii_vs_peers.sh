@@ -72,8 +72,9 @@ run_phalanx() {  # run_phalanx LABEL ENGINE OBJECTS [HARNESS ARGS...]
   fi
   log "$label: $objects objects (server pid $pid)"
   # HTTP Basic: user = key id, password = secret (the token is phx_<key id>_<secret>).
+  # "--password=": a secret may begin with "-", which argparse would read as an option.
   "$HARNESS_PY" "$HARNESS" --url "http://127.0.0.1:$PORT/taxii2/" \
-    --user "$(cut -d_ -f2 <<< "$token")" --password "$(cut -d_ -f3- <<< "$token")" \
+    --user="$(cut -d_ -f2 <<< "$token")" --password="$(cut -d_ -f3- <<< "$token")" \
     --objects "$objects" --label "$label" "${pids[@]}" --json-out "$RESULTS/$label.json" \
     "$@" > "$RESULTS/$label.log" 2>&1 || log "$label: the harness failed (see $RESULTS/$label.log)"
   kill -TERM -- "-$pid" 2> /dev/null || true
