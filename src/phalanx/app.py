@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         owned = app.state.hub is None
         if owned:
             app.state.hub = Hub.open(settings)
+            app.state.hub.warm_up()
             tune_for_serving()
         deriver = None
         if settings.taxii_derivation == "background":

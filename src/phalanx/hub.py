@@ -102,6 +102,12 @@ class Hub:
         self.plans.put(viewer, world, len(scopes), plan)
         return plan
 
+    def warm_up(self) -> None:
+        """Load the policy world and the scopes now, not in the first request that needs them."""
+        with self.db.read() as conn:
+            self.world(conn)
+            self.scopes.all(conn)
+
     def close(self) -> None:
         """Release the store's connections."""
         self.db.dispose()
