@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -11,10 +12,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from phalanx.app import create_app
+from phalanx.audit.record import record
+from phalanx.clock import to_micros
 from phalanx.hub import Hub
 from phalanx.ingest import pipeline
 from phalanx.members import secrets, service
 from phalanx.settings import Settings
+from phalanx.store import stix_objects as object_store
 from phalanx.store.tables import (
     contributions,
     reports,
@@ -178,3 +182,45 @@ def test_an_object_deleted_before_its_job_yields_no_report(hub: Hub, client: Tes
     remarks = stored_status(hub, status["id"])["successes"]
     assert "message" not in remarks[0]
     assert remarks[1]["message"] == "no report: the object was deleted before its reports were made"
+
+
+def test_a_job_and_a_post_touching_the_same_versions_do_not_deadlock(
+    hub: Hub, clock: FakeClock
+) -> None:
+    # A POST's new version of an object re-flags the stored one (a row lock), then appends
+    # to the audit chain; the job of the stored one links it to its contribution after the
+    # pipeline has appended to the audit chain. Opposite orders: each must wait its turn.
+    author = add_member(hub, "Author")
+    queue_post(hub, author, [indicator(1)])
+    key_id, secret = secrets.parse_token(author.token) or ("", "")
+    with hub.db.read() as conn:
+        caller = service.authenticate(conn, key_id=key_id, secret=secret, now=hub.clock())
+        shared = collections.get_for(conn, hub.settings.hub_name, caller, "shared")
+    newer = indicator(1, modified="2026-02-01T00:00:00.000Z")
+    post = ingest.prepare_post(hub, body=orjson.dumps({"objects": [newer]}))
+    errors: list[BaseException] = []
+
+    def derive_now() -> None:
+        try:
+            derive.derive_next(hub, "worker")
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    worker = threading.Thread(target=derive_now)
+    with hub.db.transaction() as conn:
+        now_us = to_micros(hub.clock())
+        versions = ingest._new_versions(hub, conn, post.candidates, shared)
+        object_store.add_versions(
+            conn,
+            hub.db,
+            org_id=author.org_id,
+            contribution_id=None,
+            versions=versions,
+            now_us=now_us,
+        )
+        worker.start()
+        time.sleep(0.5)  # the job runs as far as it can while the POST holds its row locks
+        record(conn, hub.db, action="test.post", at=now_us, actor_org_id=author.org_id)
+    worker.join(30)
+    assert not worker.is_alive() and not errors, errors
+    assert count(hub, reports) == 1 and count(hub, taxii_derivations) == 0

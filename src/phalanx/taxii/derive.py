@@ -251,6 +251,11 @@ def _derive(hub: Hub, job: Job) -> None:
             principal = principal_of_key(conn, job.key_db_id)
             prepared = pipeline.prepare(hub, conn, principal=principal, request=request)
     with hub.db.transaction() as conn:
+        # This transaction writes stix_objects rows (their contribution) and then the audit
+        # chain; a POST locks stix_objects rows (version flags) and then the audit chain.
+        # Taking the TAXII write lock first, as every writer of stix_objects does, keeps the
+        # two from waiting on each other (PostgreSQL found that deadlock under load).
+        object_store.lock_writes(conn, hub.db)
         if not _holds(conn, job):
             return  # the lease ran out and another worker took the job over
         if records:
