@@ -17,8 +17,8 @@ Where jobs run (``PHALANX_TAXII_DERIVATION``):
 
 - ``background`` (the default): every server process runs a ``Deriver`` thread, which
   yields to incoming POSTs (``should_derive``): a burst of POSTs is answered at full speed
-  and derived just after; under a steady stream, jobs wait at most ``PATIENCE_S`` and are
-  taken by a process that is not answering the POSTs.
+  and derived just after; under a steady stream, derivation starts once the oldest job has
+  waited ``PATIENCE_S``, in a process that is not answering the POSTs.
 - ``inline``: the POST derives its own job before answering (the status it returns already
   carries the pipeline's remarks). Small hubs and tests.
 """
