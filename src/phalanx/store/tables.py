@@ -223,10 +223,8 @@ stix_objects = Table(
     Column("date_added", Micros, nullable=False, unique=True),
     Column("is_latest", Boolean, nullable=False),
     Column("is_first", Boolean, nullable=False),
-    Column("digest", String(64), nullable=False),  # SHA-256 of the canonical JSON
-    Column(
-        "content", LargeBinary, nullable=False
-    ),  # the JSON received, keys sorted (digest = its SHA-256)
+    Column("digest", String(64), nullable=False),  # SHA-256 of content
+    Column("content", LargeBinary, nullable=False),  # the JSON received, keys sorted
     Column("org_id", BigInteger, ForeignKey("organisations.id"), nullable=False),
     Column("contribution_id", BigInteger, ForeignKey("contributions.id"), nullable=True),
     Column("scope_id", BigInteger, ForeignKey("scopes.id"), nullable=False),

@@ -82,13 +82,12 @@ def enqueue(
     principal: Principal,
     defaults: Mapping[str, Any],
     positions: list[tuple[int, int, int]],
-    added: list[int | None],
+    added: list[int],
     now_us: int,
 ) -> int | None:
     """Queue the reports of a stored envelope; return the job id (None: nothing to derive)."""
     if not positions:
         return None
-    moments = [moment for moment in added if moment is not None]
     return int(
         conn.execute(
             insert(taxii_derivations)
@@ -98,8 +97,8 @@ def enqueue(
                 key_db_id=principal.key_db_id,
                 defaults=orjson.dumps(dict(defaults)),
                 positions=orjson.dumps(positions),
-                first_added=min(moments, default=None),
-                last_added=max(moments, default=None),
+                first_added=min(added, default=None),
+                last_added=max(added, default=None),
                 created_at=now_us,
                 attempts=0,
             )
@@ -110,20 +109,19 @@ def enqueue(
 
 def derive_next(hub: Hub, holder: str) -> bool:
     """Claim and derive the oldest job; False when there is none free to claim."""
-    job = _claim(hub, holder, job_id=None)
-    if job is None:
-        return False
-    _run(hub, job)
-    return True
+    return _claim_and_run(hub, holder, job_id=None)
 
 
 def derive_job(hub: Hub, job_id: int, holder: str) -> bool:
     """Derive one job now (inline mode); False when another worker holds it or it is done."""
+    return _claim_and_run(hub, holder, job_id=job_id)
+
+
+def _claim_and_run(hub: Hub, holder: str, *, job_id: int | None) -> bool:
     job = _claim(hub, holder, job_id=job_id)
-    if job is None:
-        return False
-    _run(hub, job)
-    return True
+    if job is not None:
+        _run(hub, job)
+    return job is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,29 +223,13 @@ def _run(hub: Hub, job: Job) -> None:
 
 
 def _derive(hub: Hub, job: Job) -> None:
-    notes: dict[int, list[str]] = {}
+    principal: Principal | None = None
+    prepared: pipeline.Prepared | None = None
     with hub.db.read() as conn:
         contents = _contents(conn, hub.db, [added for _, _, added in job.positions])
-    present = [position for position in job.positions if position[2] in contents]
-    chosen = [orjson.loads(contents[added]) for _, _, added in present]
-    for index, _, added in job.positions:
-        if added not in contents:
-            notes[index] = ["no report: the object was deleted before its reports were made"]
-    records: list[dict[str, Any]] = []
-    lines: list[int] = []
-    # Positions in ``chosen`` map back to the envelope.
-    for item in read_objects(chosen):
-        line = (item.line if isinstance(item, ParseProblem) else item.get("_line")) or 0
-        index = present[line - 1][0]
-        if isinstance(item, ParseProblem):
-            notes.setdefault(index, []).append(f"no report: {item.reason}")
-            continue
-        records.append(item)
-        lines.append(index)
-    request = pipeline.Request(records, job.defaults, "taxii")
-    prepared = None
-    if records:
-        with hub.db.read() as conn:
+        records, lines, notes = _records(job, contents)
+        request = pipeline.Request(records, job.defaults, "taxii")
+        if records:
             principal = principal_of_key(conn, job.key_db_id)
             prepared = pipeline.prepare(hub, conn, principal=principal, request=request)
     with hub.db.transaction() as conn:
@@ -258,8 +240,7 @@ def _derive(hub: Hub, job: Job) -> None:
         object_store.lock_writes(conn, hub.db)
         if not _holds(conn, job):
             return  # the lease ran out and another worker took the job over
-        if records:
-            principal = principal_of_key(conn, job.key_db_id)
+        if principal is not None:
             result = pipeline.run(
                 hub, conn, principal=principal, request=request, prepared=prepared
             )
@@ -281,6 +262,32 @@ def _derive(hub: Hub, job: Job) -> None:
     if records:
         hub.db.grew("observables", len(records))
         hub.db.grew("reports", len(records))
+
+
+def _records(
+    job: Job, contents: Mapping[int, bytes]
+) -> tuple[list[dict[str, Any]], list[int], dict[int, list[str]]]:
+    """The pipeline records of a job's stored objects, their envelope positions, and remarks."""
+    notes: dict[int, list[str]] = {}
+    present: list[int] = []  # envelope positions of the objects still stored
+    chosen: list[Any] = []
+    for index, _, added in job.positions:
+        if added in contents:
+            present.append(index)
+            chosen.append(orjson.loads(contents[added]))
+        else:
+            notes[index] = ["no report: the object was deleted before its reports were made"]
+    records: list[dict[str, Any]] = []
+    lines: list[int] = []
+    for item in read_objects(chosen):
+        line = (item.line if isinstance(item, ParseProblem) else item.get("_line")) or 0
+        index = present[line - 1]
+        if isinstance(item, ParseProblem):
+            notes.setdefault(index, []).append(f"no report: {item.reason}")
+            continue
+        records.append(item)
+        lines.append(index)
+    return records, lines, notes
 
 
 def _contents(conn: Connection, db: Database, moments: list[int]) -> dict[int, bytes]:
@@ -338,7 +345,6 @@ class Deriver:
         self.hub = hub
         self.holder = holder_name()
         self._stop = threading.Event()
-        self._wake = threading.Event()
         self._busy_until = 0.0
         self._thread = threading.Thread(target=self._loop, name="taxii-deriver", daemon=True)
 
@@ -349,7 +355,6 @@ class Deriver:
     def stop(self, timeout: float = 30.0) -> None:
         """Finish the job at hand and stop (an unfinished job's lease lets others resume it)."""
         self._stop.set()
-        self._wake.set()
         self._thread.join(timeout)
 
     def noted_write(self) -> None:
@@ -364,8 +369,7 @@ class Deriver:
                 log.exception("the TAXII derivation worker failed; retrying")
                 worked = False
             if not worked:
-                self._wake.wait(IDLE_POLL_S)
-                self._wake.clear()
+                self._stop.wait(IDLE_POLL_S)
 
     def _turn(self) -> bool:
         serving = time.monotonic() < self._busy_until

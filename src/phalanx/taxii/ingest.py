@@ -19,7 +19,6 @@ job adds to the object's status entry why no report was made.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,9 +32,9 @@ from phalanx.audit.record import record
 from phalanx.clock import format_timestamp, micros_of, to_micros
 from phalanx.errors import InvalidInput
 from phalanx.formats.stix21.objects import (
-    canonical_json,
     check_storable,
     spec_version_of,
+    stored_json,
     tlp_of,
     version_of,
 )
@@ -74,8 +73,7 @@ class Candidate:
         version = version_of(obj)
         version_us = None if version is None else micros_of(version)
         # One serialisation is both what is stored and what the digest covers.
-        content = canonical_json(obj)
-        digest = hashlib.sha256(content).hexdigest()
+        content, digest = stored_json(obj)
         return cls(index, obj, tlp, version, version_us, digest, content)
 
 
@@ -155,7 +153,7 @@ def store_post(
         principal=principal,
         defaults=collection.defaults(),
         positions=_positions(stored),
-        added=[s.date_added for s in stored if s.added],
+        added=[s.date_added for s in stored if s.added and s.date_added is not None],
         now_us=now_us,
     )
     expire_statuses(conn, hub, now_us)

@@ -330,7 +330,7 @@ async def add_objects(request: Request, collection_id: str) -> Response:
                 hub, conn, principal=caller, post=post, collection=collection
             )
         hub.db.grew("stix_objects", cast(int, status["success_count"]))
-        deriver: derive.Deriver | None = getattr(request.app.state, "deriver", None)
+        deriver: derive.Deriver | None = request.app.state.deriver
         if job is None:
             return status
         if deriver is not None:

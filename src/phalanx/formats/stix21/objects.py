@@ -101,14 +101,19 @@ def spec_version_of(obj: Mapping[str, Any]) -> str:
     return str(obj.get("spec_version") or SPEC_VERSION)
 
 
-def canonical_json(obj: Mapping[str, Any]) -> bytes:
-    """The object's JSON with sorted keys: equal bytes for equal content, whatever the order."""
-    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+def stored_json(obj: Mapping[str, Any]) -> tuple[bytes, str]:
+    """The object's JSON as stored (keys sorted) and its SHA-256: equal for equal content.
+
+    Not the RFC 8785 form SCO ids are computed over (observables/ids.py): this one only has
+    to be stable, and orjson is several times faster.
+    """
+    content = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+    return content, hashlib.sha256(content).hexdigest()
 
 
 def digest_of(obj: Mapping[str, Any]) -> str:
     """SHA-256 of the object's canonical JSON: equal for equal content, whatever the key order."""
-    return hashlib.sha256(canonical_json(obj)).hexdigest()
+    return stored_json(obj)[1]
 
 
 def tlp_of(obj: Mapping[str, Any], definitions: Mapping[str, Mapping[str, Any]]) -> TLP | None:
