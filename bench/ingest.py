@@ -187,10 +187,19 @@ def run_engine(
     counts = {"new": 0, "known": 0, "rejected": 0}
     lock = threading.Lock()
     local = threading.local()
+    client_starts: list[threading.Thread] = []
 
     def post(body: tuple[bytes, int]) -> None:
         client = getattr(local, "client", None)
         if client is None:
+            # Clients start apart, as real ones do. Connections opened in the same instant
+            # are all accepted by one API worker (asyncio accepts every pending connection
+            # on one wake-up), and a kept-alive connection stays there: both clients would
+            # then share one process, and one core, for the whole run.
+            with lock:
+                client_starts.append(threading.current_thread())
+                order = len(client_starts) - 1
+            time.sleep(args.stagger * order)
             client = local.client = httpx.Client(
                 base_url=f"http://127.0.0.1:{args.port}",
                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
@@ -239,6 +248,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="API worker processes")
     parser.add_argument("--clients", type=int, default=2, help="concurrent client connections")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--stagger", type=float, default=0.5, help="seconds between client starts")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()

@@ -73,9 +73,13 @@ def test_corrected_early_assessment_equals_a_full_one(
         existed = [key for key in first if key in stored.existed]
         plan = hub.plan(conn, hub.viewer(caller))
         common = {"org_id": caller.org_id, "plan": plan, "items": first, "existed": existed}
-        full = assess(hub, conn, **common, facts=prepared.facts)
-        corrected = assess(hub, conn, **common, facts=prepared.facts, early=prepared.early)
+        full, none = assess(hub, conn, **common, facts=prepared.facts)
+        corrected, redone = assess(hub, conn, **common, facts=prepared.facts, early=prepared.early)
     assert corrected == full
+    assert none is None
+    # Every key whose early result changed was named as redone (staging relies on it).
+    assert redone is not None
+    assert {key for key in first if early[key] != full[key]} <= redone
     # Both kinds of item are in the batch: ones the correction changed and ones it kept.
     assert any(early[key] != full[key] for key in first)
     assert any(early[key] == full[key] for key in first)

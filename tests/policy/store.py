@@ -51,7 +51,13 @@ class OneConnection(Database):
         self.conn = conn
 
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[Connection]:
+    def connection(self) -> Iterator[Connection]:
+        yield self.conn
+
+    @contextmanager
+    def transaction(
+        self, *, write: bool = True, on: Connection | None = None
+    ) -> Iterator[Connection]:
         if not write:
             yield self.conn
             return

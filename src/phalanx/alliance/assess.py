@@ -118,28 +118,34 @@ def assess(
     existed: Sequence[int],
     facts: ValueFacts | None = None,
     early: Early | None = None,
-) -> dict[int, Assessment]:
+    credited: set[str] | None = None,
+) -> tuple[dict[int, Assessment], set[int] | None]:
     """Assess each first occurrence of an observable in a contribution (by observable key).
 
     ``facts`` is :func:`value_facts` of the items when the caller worked them out already;
-    ``early`` is :func:`assess_early` of the same items, which is corrected, not redone.
+    ``early`` is :func:`assess_early` of the same items, which is corrected, not redone;
+    ``credited`` is which of the items' credit units earned the organisation points
+    before, when the caller read it already. Returns the assessments and the keys whose
+    early result was replaced (None when none was used).
     """
     priors = _priors(conn, plan, org_id, existed)
     if facts is None:
         facts = value_facts(hub, items.values())
     units = facts.units
-    credited = ledger.credited_units(conn, org_id, sorted({units[key] for key in items}))
+    if credited is None:
+        credited = ledger.credited_units(conn, org_id, sorted({units[key] for key in items}))
     factor = _reputation_factor(conn, org_id)
     if early is None or early.factor != factor:
-        return _score_items(items.items(), priors, facts, credited, factor)
+        return _score_items(items.items(), priors, facts, credited, factor), None
     # Items affect each other only through the credit unit (the first to earn for a unit
     # credits it), so a unit with no history keeps its early result exactly.
     history = credited | {units[key] for key in priors}
     found = early.found
-    if history:
-        redo = ((key, item) for key, item in items.items() if units[key] in history)
-        found.update(_score_items(redo, priors, facts, credited, factor))
-    return found
+    if not history:
+        return found, set()
+    redo = [(key, item) for key, item in items.items() if units[key] in history]
+    found.update(_score_items(redo, priors, facts, credited, factor))
+    return found, {key for key, _ in redo}
 
 
 def _reputation_factor(conn: Connection, org_id: int) -> float:

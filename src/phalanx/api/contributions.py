@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
 
@@ -18,7 +19,9 @@ from phalanx.formats.items_json import parse_document, records_of
 from phalanx.ingest.items import DEFAULT_FIELDS
 from phalanx.ingest.pipeline import Request as Contribution
 from phalanx.ingest.pipeline import note_growth, prepare, replay, run
+from phalanx.ingest.staged import stage
 from phalanx.members.model import Action, Principal
+from phalanx.store.staging import clear as clear_staged
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"])
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -63,16 +66,34 @@ async def create_contribution(
 
     def work() -> tuple[bytes, bool]:
         contribution = _read(spec, payload, _query_defaults(request), key)
-        prepared = None
-        with hub.db.read() as conn:
+        # One connection throughout: the rows staged while preparing live on it.
+        with hub.db.connection() as pinned:
+            try:
+                return _contribute(pinned, contribution)
+            finally:
+                if hub.db.is_sqlite:
+                    with hub.db.read(on=pinned) as conn:
+                        clear_staged(conn)
+
+    def _contribute(pinned: Connection, contribution: Contribution) -> tuple[bytes, bool]:
+        prepared = staged = None
+        with hub.db.read(on=pinned) as conn:
             stored = replay(conn, caller, contribution) if contribution.idempotency_key else None
             if stored is None:
                 prepared = prepare(hub, conn, principal=caller, request=contribution)
+                staged = stage(hub, conn, principal=caller, prepared=prepared)
         if stored is not None:
             return stored, True
         try:
-            with hub.db.transaction() as conn:
-                result = run(hub, conn, principal=caller, request=contribution, prepared=prepared)
+            with hub.db.transaction(on=pinned) as conn:
+                result = run(
+                    hub,
+                    conn,
+                    principal=caller,
+                    request=contribution,
+                    prepared=prepared,
+                    staged=staged,
+                )
             note_growth(hub, result)
             # Serialised after the commit: the single SQLite writer is not held for it.
             return result.response(), result.replayed

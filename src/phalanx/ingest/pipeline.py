@@ -39,17 +39,23 @@ from phalanx.ingest.items import (
     PreparedItem,
     RejectedItem,
 )
+from phalanx.ingest.rows import (
+    ledger_row,
+    marking_fields,
+    refresh_values,
+    report_values,
+    scope_of,
+)
+from phalanx.ingest.staged import Staged
 from phalanx.members.model import Principal
 from phalanx.members.service import org_ids_by_name, redaction_rules
 from phalanx.observables.normalize import normalize
-from phalanx.policy.labels import decode_labels, encode_labels
-from phalanx.policy.markings import PAP
-from phalanx.policy.model import Scope
 from phalanx.redaction import Redaction
 from phalanx.sharing import communities as community_service
 from phalanx.store import observables as observable_store
 from phalanx.store import reports as report_store
 from phalanx.store import scopes as scope_store
+from phalanx.store import staging as staging_store
 from phalanx.store import world as world_store
 from phalanx.store.reports import OwnReport
 from phalanx.store.tables import contributions
@@ -201,14 +207,17 @@ def run(
     principal: Principal,
     request: Request,
     prepared: Prepared | None = None,
+    staged: Staged | None = None,
 ) -> ContributionResult:
     """Run a contribution in the caller's transaction and return its result.
 
     ``prepared`` comes from ``prepare`` on the same request; it is redone here when sharing
     policy (communities, agreements) changed in between, so items are always validated
-    against the policy they are stored under. The response body is serialised here only
-    when an Idempotency-Key means it must be stored; otherwise the caller does it after
-    the transaction, outside the single SQLite writer.
+    against the policy they are stored under. ``staged`` is ``stage`` of that preparation
+    on this transaction's connection; it is ignored when the preparation was redone. The
+    response body is serialised here only when an Idempotency-Key means it must be
+    stored; otherwise the caller does it after the transaction, outside the single SQLite
+    writer.
     """
     hub.db.lock_contributions(conn, principal.org_id)
     if request.idempotency_key:
@@ -217,8 +226,10 @@ def run(
             return ContributionResult("", [], replayed=True, body=stored)
     if prepared is None or prepared.policy_version != world_store.policy_version(conn):
         prepared = prepare(hub, conn, principal=principal, request=request)
-    accepted = _classify(hub, conn, principal, prepared, request.published)
-    result = _store(hub, conn, principal, request, accepted, prepared)
+    if staged is not None and staged.prepared is not prepared:
+        staged = None
+    accepted, redone = _classify(hub, conn, principal, prepared, request.published, staged)
+    result = _store(hub, conn, principal, request, accepted, prepared, staged, redone)
     if request.idempotency_key:
         conn.execute(
             contributions.update()
@@ -308,12 +319,18 @@ def _classify(
     principal: Principal,
     prepared: Prepared,
     published: bool = False,
-) -> list[Accepted]:
-    """Settle each first occurrence's outcome against the store (in ``prepared.outcomes``)."""
+    staged: Staged | None = None,
+) -> tuple[list[Accepted], set[int] | None]:
+    """Settle each first occurrence's outcome against the store (in ``prepared.outcomes``).
+
+    Returns the accepted items and the keys whose early assessment was replaced (None: all).
+    """
     outcomes, first = prepared.outcomes, dict(prepared.first)
-    stored = observable_store.store_many(
-        conn, hub.db, [(k, i.observable.type.value, i.observable.value) for k, i in first.items()]
-    )
+    if staged is None:
+        rows = [(k, i.observable.type.value, i.observable.value) for k, i in first.items()]
+        stored = observable_store.store_many(conn, hub.db, rows)
+    else:
+        stored = staging_store.store_observables(conn)
     for key in stored.collisions:
         item = first.pop(key)
         reason = "internal key collision with another stored value; please report this"
@@ -323,8 +340,8 @@ def _classify(
     plan = hub.plan(conn, hub.viewer(principal))
     seen = report_store.visible_keys(conn, plan, existed)
     own = report_store.own_live(conn, principal.org_id, existed)
-    assessed = (
-        {}
+    assessed, redone = (
+        ({}, None)
         if published
         else assess(
             hub,
@@ -336,9 +353,12 @@ def _classify(
             facts=prepared.facts,
             # A collision's early result may have credited a unit: redo those from scratch.
             early=None if stored.collisions else prepared.early,
+            credited=None
+            if staged is None
+            else staging_store.credited_units(conn, principal.org_id),
         )
     )
-    scope_ids: dict[object, int] = {}
+    scope_ids: dict[object, int] = {} if staged is None else dict(staged.scope_ids)
     accepted = []
     for key, item in first.items():
         scope_id = _scope_id(hub, conn, item.marking, scope_ids)
@@ -350,20 +370,14 @@ def _classify(
         if found is not None:
             outcome.novelty = NAMES[found.verdict.shown]
             outcome.points = found.score.points if found.first_report else 0.0
-    return accepted
+    return accepted, redone
 
 
 def _scope_id(hub: Hub, conn: Connection, marking: Marking, cache: dict[object, int]) -> int:
     found = cache.get(id(marking))
     if found is not None:
         return found
-    scope = Scope(
-        tlp=marking.tlp,
-        orgs=marking.share_with,
-        communities=marking.communities,
-        agreement_id=None if marking.agreement is None else marking.agreement.id,
-        early_access=marking.early_access,
-    )
+    scope = scope_of(marking)
     # Items with per-item overrides carry their own Marking objects, but nearly all of them
     # share a handful of scopes: look each distinct scope up once per contribution.
     found = cache.get(scope)
@@ -386,6 +400,8 @@ def _store(
     request: Request,
     accepted: list[Accepted],
     prepared: Prepared,
+    staged: Staged | None = None,
+    redone: set[int] | None = None,
 ) -> ContributionResult:
     outcomes, now = prepared.outcomes, prepared.now
     ordered = list(outcomes.values())  # built in item order; replacements keep their place
@@ -409,10 +425,21 @@ def _store(
             rejected_count=counts["rejected"],
         )
     ).inserted_primary_key[0]
-    rows, refreshed = _report_rows(principal, accepted, contribution_id, at, request.first_seen)
-    report_store.add_many(conn, hub.db, rows)
+    if staged is None:
+        rows, refreshed = _report_rows(principal, accepted, contribution_id, at, request.first_seen)
+        report_store.add_many(conn, hub.db, rows)
+        added = len(rows)
+    else:
+        refreshed = [
+            refresh_values(entry.existing, entry.item.marking, at)
+            for entry in accepted
+            if entry.existing is not None
+        ]
+        kept = {entry.key for entry in accepted if entry.existing is None}
+        staging_store.discard(conn, staging_store.REPORTS, prepared.first.keys() - kept)
+        added = staging_store.move_reports(conn, contribution_id)
     report_store.refresh(conn, refreshed)
-    points = _score(hub, conn, principal, accepted, contribution_id, now)
+    points = _score(hub, conn, principal, accepted, contribution_id, now, staged, redone)
     record(
         conn,
         hub.db,
@@ -425,7 +452,7 @@ def _store(
             "format": request.format,
             "items": len(ordered),
             **counts,
-            "reports_added": len(rows),
+            "reports_added": added,
             "reports_refreshed": len(refreshed),
             "points": points,
             "digest": _digest(ordered),
@@ -437,7 +464,7 @@ def _store(
         counts=counts,
         points=points,
         row_id=contribution_id,
-        reports_added=len(rows),
+        reports_added=added,
     )
 
 
@@ -448,33 +475,36 @@ def _score(
     accepted: list[Accepted],
     contribution_id: int,
     now: datetime,
+    staged: Staged | None = None,
+    redone: set[int] | None = None,
 ) -> float:
-    """Write the ledger rows of a contribution's first reports; re-evaluate the standing."""
+    """Write the ledger rows of a contribution's first reports; re-evaluate the standing.
+
+    With ``staged``, the staged rows stand for every accepted item whose early assessment
+    was kept (not in ``redone``); the others are dropped and written here.
+    """
     at = to_micros(now)
+    entries: list[Accepted] | filter[Accepted] = accepted
+    moved = centipoints = 0
+    if staged is not None:
+        first = staged.prepared.first
+        stale = set(first) if redone is None else set(redone)
+        stale |= first.keys() - {entry.key for entry in accepted}
+        staging_store.discard(conn, staging_store.LEDGER, stale)
+        moved = staging_store.move_ledger(conn, contribution_id)
+        centipoints = staging_store.staged_points(conn) if moved else 0
+        entries = filter(lambda entry: entry.key in stale, accepted)
     rows = [
-        (
-            principal.org_id,
-            at,
-            "contribution",
-            a.score.centipoints,
-            a.score.reason,
-            NAMES[a.verdict.shown],
-            NAMES[a.verdict.true],
-            entry.key,
-            contribution_id,
-            None,
-            a.score.unit,
-            None,
-        )
-        for entry in accepted
+        ledger_row(principal.org_id, at, entry.key, a, contribution_id)
+        for entry in entries
         if (a := entry.assessment) is not None and a.first_report
     ]
-    if not rows:
+    if not rows and not moved:
         return 0.0
     ledger.add_rows(conn, hub, rows)
     if hub.worlds.rule.enabled:
         standing.refresh(hub, conn, org_id=principal.org_id, now=now)
-    return sum(int(row[3]) for row in rows) / 100  # type: ignore[call-overload]
+    return (centipoints + sum(int(row[3]) for row in rows)) / 100  # type: ignore[call-overload]
 
 
 def _report_rows(
@@ -490,55 +520,17 @@ def _report_rows(
     for entry in accepted:
         marking = entry.item.marking
         if entry.existing is not None:
-            refreshed.append(_refresh(entry.existing, marking, at))
+            refreshed.append(refresh_values(entry.existing, marking, at))
             continue
         fields = encoded.get(id(marking))
         if fields is None:
-            fields = encoded[id(marking)] = _marking_fields(marking)
-        obs = entry.item.observable
-        head = (entry.key, principal.org_id, contribution_id, entry.scope_id, obs.type.value)
+            fields = encoded[id(marking)] = marking_fields(marking)
         seen = first_seen.get(entry.item.index) if first_seen else None
         valid_from = at if seen is None else min(to_micros(seen), at)
-        # INSERT_COLUMNS order: ..., confidence, valid_from, valid_until, ..., created, updated
-        rows.append((*head, *fields[0], valid_from, *fields[1], at, at))
+        kind = entry.item.observable.type.value
+        values = report_values(fields, entry.scope_id, kind, valid_from, at)
+        rows.append((entry.key, principal.org_id, contribution_id, *values))
     return rows, refreshed
-
-
-def _marking_fields(marking: Marking) -> tuple[tuple[object, ...], tuple[object, ...]]:
-    until = None if marking.valid_until is None else to_micros(marking.valid_until)
-    tlp, pap, labels = marking.tlp.value, marking.pap.value, encode_labels(marking.labels)
-    before = (tlp, pap, labels, marking.confidence)
-    return before, (until, marking.comment, marking.anonymous, *_report_facts(marking))
-
-
-def _report_facts(marking: Marking) -> tuple[int | None, str | None]:
-    until = None if marking.embargo_until is None else to_micros(marking.embargo_until)
-    return until, marking.victim_country
-
-
-def _refresh(existing: OwnReport, marking: Marking, at: int) -> dict[str, object]:
-    # A member re-reporting its own observable under the same scope refreshes its report:
-    # labels accumulate, the higher confidence and the later expiry win, a new comment
-    # replaces the old, and every privacy setting keeps its more restrictive value (more
-    # anonymous, stricter PAP, the later embargo) — lifting one takes an explicit change.
-    merged = set(decode_labels(existing.labels)) | set(marking.labels)
-    confidences = [c for c in (existing.confidence, marking.confidence) if c is not None]
-    new_until = None if marking.valid_until is None else to_micros(marking.valid_until)
-    until = existing.valid_until
-    embargoes = [e for e in (existing.embargo_until, _report_facts(marking)[0]) if e is not None]
-    return {
-        "id": existing.id,
-        "labels": encode_labels(merged),
-        "confidence": max(confidences) if confidences else None,
-        # No expiry is the latest expiry of all.
-        "valid_until": None if until is None or new_until is None else max(until, new_until),
-        "pap": max(PAP(existing.pap), marking.pap, key=lambda level: level.rank).value,
-        "comment": marking.comment if marking.comment is not None else existing.comment,
-        "anonymous": existing.anonymous or marking.anonymous,
-        "embargo_until": max(embargoes) if embargoes else None,
-        "victim_country": marking.victim_country or existing.victim_country,
-        "updated_at": at,
-    }
 
 
 def _digest(outcomes: list[Outcome]) -> str:

@@ -53,16 +53,36 @@ class Database:
         return self.dialect == "sqlite"
 
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[Connection]:
-        """Run a block in one transaction: commit on success, roll back on any error."""
-        with self._write_lock(write), self.engine.connect() as conn:
-            conn.info[_WRITE] = write
-            with conn.begin():
+    def transaction(
+        self, *, write: bool = True, on: Connection | None = None
+    ) -> Iterator[Connection]:
+        """Run a block in one transaction: commit on success, roll back on any error.
+
+        ``on`` is a connection from ``connection()`` to run it on (a fresh one otherwise).
+        """
+        with self._write_lock(write):
+            if on is not None:
+                with self._begin(on, write):
+                    yield on
+                return
+            with self.engine.connect() as conn, self._begin(conn, write):
                 yield conn
 
-    def read(self) -> Any:
+    @contextmanager
+    def _begin(self, conn: Connection, write: bool) -> Iterator[None]:
+        conn.info[_WRITE] = write
+        with conn.begin():
+            yield
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """One pooled connection for several transactions in a row (TEMP tables live on it)."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    def read(self, *, on: Connection | None = None) -> Any:
         """Return a read-only transaction context (a plain BEGIN on SQLite)."""
-        return self.transaction(write=False)
+        return self.transaction(write=False, on=on)
 
     @contextmanager
     def _write_lock(self, write: bool) -> Iterator[None]:

@@ -15,12 +15,18 @@ from phalanx.store.db import Database
 from phalanx.store.tables import scopes
 
 
+def find(conn: Connection, scope: Scope) -> int | None:
+    """Return the id of the scope row with this content, or None when there is none."""
+    found = conn.execute(select(scopes.c.id).where(scopes.c.digest == scope_digest(scope))).scalar()
+    return None if found is None else int(found)
+
+
 def get_or_create(conn: Connection, db: Database, scope: Scope) -> int:
     """Return the id of the scope row with this content, creating it when new."""
-    digest = scope_digest(scope)
-    found = conn.execute(select(scopes.c.id).where(scopes.c.digest == digest)).scalar()
+    found = find(conn, scope)
     if found is not None:
-        return int(found)
+        return found
+    digest = scope_digest(scope)
     conn.execute(
         db.insert_ignore(scopes).values(
             digest=digest,

@@ -1,0 +1,73 @@
+"""Staging a prepared contribution's rows before its write transaction (SQLite).
+
+The rows are built as if none of the contribution were stored yet and put in TEMP tables of
+the connection the write transaction will run on (store/staging.py); that transaction then
+moves them in one statement per table, dropping the rows its own checks change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection
+
+from phalanx.clock import to_micros
+from phalanx.hub import Hub
+from phalanx.ingest.rows import ledger_row, marking_fields, report_values, scope_of
+from phalanx.members.model import Principal
+from phalanx.store import scopes as scope_store
+from phalanx.store import staging as staging_store
+
+if TYPE_CHECKING:
+    from phalanx.ingest.pipeline import Prepared
+
+
+@dataclass(slots=True)
+class Staged:
+    """A prepared contribution whose rows wait in its connection's TEMP tables."""
+
+    prepared: Prepared
+    scope_ids: dict[object, int]  # as pipeline._scope_id caches them: by id(marking), by scope
+
+
+def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepared) -> Staged | None:
+    """Stage the rows a prepared contribution will write, as if none of it were stored yet.
+
+    Runs before the write transaction, on its connection (store/staging.py), which then
+    drops the staged rows its own checks change: values that turn out stored, re-reports,
+    assessments corrected for history. None when staging does not apply: on PostgreSQL
+    (COPY is fast already), for a published source's import (not scored), and when a
+    scope does not exist yet (the write transaction creates it).
+    """
+    early = prepared.early
+    if not hub.db.is_sqlite or early is None:
+        return None
+    scope_ids: dict[object, int] = {}
+    fields: dict[int, tuple[tuple[object, ...], tuple[object, ...]]] = {}
+    for item in prepared.first.values():
+        marking = item.marking
+        if id(marking) in fields:
+            continue
+        scope = scope_of(marking)
+        found = scope_ids.get(scope)
+        if found is None:
+            found = scope_store.find(conn, scope)
+            if found is None:
+                return None
+            scope_ids[scope] = found
+        scope_ids[id(marking)] = found
+        fields[id(marking)] = marking_fields(marking)
+    org, at = principal.org_id, to_micros(prepared.now)
+    observables, reports = [], []
+    for key, item in prepared.first.items():
+        obs, marking = item.observable, item.marking
+        observables.append((key, obs.type.value, obs.value))
+        values = report_values(fields[id(marking)], scope_ids[id(marking)], obs.type.value, at, at)
+        reports.append((key, org, *values))
+    ledger_rows = []
+    for key, assessment in early.found.items():
+        row = ledger_row(org, at, key, assessment, None)
+        ledger_rows.append((key, *row[:7], *row[9:]))  # without observable and contribution
+    staging_store.fill(conn, observables=observables, reports=reports, ledger=ledger_rows)
+    return Staged(prepared, scope_ids)
