@@ -176,7 +176,7 @@ def test_staged_rows_are_ignored_when_policy_changed_after_preparing(tmp_path: P
             world_store.bump(conn)
         with hub.db.transaction(on=pinned) as conn:
             # Stale staged rows would put the report in the wrong place: spoil them.
-            conn.exec_driver_sql("UPDATE temp.staged_reports SET tlp = 'red'")
+            conn.exec_driver_sql("UPDATE temp.staged_report_slots SET tlp = 'red'")
             result = pipeline.run(
                 hub, conn, principal=principal, request=request, prepared=prepared, staged=staged
             )

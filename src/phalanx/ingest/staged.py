@@ -59,15 +59,36 @@ def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepare
         scope_ids[id(marking)] = found
         fields[id(marking)] = marking_fields(marking)
     org, at = principal.org_id, to_micros(prepared.now)
-    observables, reports = [], []
+    observables, reports, ledger = [], [], []
+    report_slots: dict[tuple[int, str], int] = {}
+    report_slot_rows: list[tuple[object, ...]] = []
     for key, item in prepared.first.items():
         obs, marking = item.observable, item.marking
-        observables.append((key, obs.type.value, obs.value))
-        values = report_values(fields[id(marking)], scope_ids[id(marking)], obs.type.value, at, at)
-        reports.append((key, org, *values))
-    ledger_rows = []
+        kind = obs.type.value
+        observables.append((key, kind, obs.value))
+        slot = report_slots.get((id(marking), kind))
+        if slot is None:
+            slot = report_slots[(id(marking), kind)] = len(report_slot_rows)
+            values = report_values(fields[id(marking)], scope_ids[id(marking)], kind, at, at)
+            report_slot_rows.append((slot, org, *values))
+        reports.append((key, slot))
+    ledger_slots: dict[tuple[object, ...], int] = {}
     for key, assessment in early.found.items():
         row = ledger_row(org, at, key, assessment, None)
-        ledger_rows.append((key, *row[:7], *row[9:]))  # without observable and contribution
-    staging_store.fill(conn, observables=observables, reports=reports, ledger=ledger_rows)
+        # ledger.COLUMNS but the observable, the contribution and the credit unit
+        shared = (*row[:7], row[9], row[11])
+        slot = ledger_slots.get(shared)
+        if slot is None:
+            slot = ledger_slots[shared] = len(ledger_slots)
+        ledger.append((key, slot, row[10]))
+    staging_store.fill(
+        conn,
+        staging_store.Rows(
+            observables=observables,
+            reports=reports,
+            report_slots=report_slot_rows,
+            ledger=ledger,
+            ledger_slots=[(slot, *shared) for shared, slot in ledger_slots.items()],
+        ),
+    )
     return Staged(prepared, scope_ids)

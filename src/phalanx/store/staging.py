@@ -12,6 +12,7 @@ row per distinct observable of the contribution, in key order.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
@@ -22,38 +23,54 @@ from phalanx.store.reports import INSERT_COLUMNS as REPORT_COLUMNS
 OBSERVABLES = "staged_observables"
 REPORTS = "staged_reports"
 LEDGER = "staged_ledger"
+REPORT_SLOTS = "staged_report_slots"
+LEDGER_SLOTS = "staged_ledger_slots"
 CHUNK = 5_000
 
-# The target's columns without the observable key (the staged key) and the contribution id
-# (unknown until the write transaction inserts the contribution row).
-REPORT_STAGED = tuple(c for c in REPORT_COLUMNS if c not in ("observable_id", "contribution_id"))
-LEDGER_STAGED = tuple(c for c in LEDGER_COLUMNS if c not in ("observable_id", "contribution_id"))
+# A report's columns but its observable (the staged key) and its contribution (unknown until
+# the write transaction inserts the contribution row) are shared by every item of one
+# marking and kind: staged once per such slot, while each item stages its key and slot.
+# The driver's cost grows with the values per row: 3.6 µs for 16, 0.75 µs for 2.
+REPORT_SLOT = tuple(c for c in REPORT_COLUMNS if c not in ("observable_id", "contribution_id"))
+# Likewise a ledger row's, but for its credit unit: shared by the items that scored alike.
+LEDGER_SLOT = tuple(
+    c for c in LEDGER_COLUMNS if c not in ("observable_id", "contribution_id", "credit_unit")
+)
 _TABLES = {
-    OBSERVABLES: ("type", "value"),
-    REPORTS: REPORT_STAGED,
-    LEDGER: LEDGER_STAGED,
+    OBSERVABLES: ("key INTEGER PRIMARY KEY", "type", "value"),
+    REPORTS: ("key INTEGER PRIMARY KEY", "slot"),
+    LEDGER: ("key INTEGER PRIMARY KEY", "slot", "credit_unit"),
+    REPORT_SLOTS: ("slot INTEGER PRIMARY KEY", *REPORT_SLOT),
+    LEDGER_SLOTS: ("slot INTEGER PRIMARY KEY", *LEDGER_SLOT),
 }
 
 
-def fill(
-    conn: Connection,
-    *,
-    observables: Sequence[tuple[object, ...]],
-    reports: Sequence[tuple[object, ...]],
-    ledger: Sequence[tuple[object, ...]],
-) -> None:
-    """Stage rows (each led by its observable key), replacing anything staged before."""
-    for table, rows in ((OBSERVABLES, observables), (REPORTS, reports), (LEDGER, ledger)):
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """What one contribution stages, each row led by its observable key (or slot number)."""
+
+    observables: Sequence[tuple[object, ...]]  # (key, type, value)
+    reports: Sequence[tuple[int, int]]  # (key, slot)
+    report_slots: Sequence[tuple[object, ...]]  # (slot, *REPORT_SLOT)
+    ledger: Sequence[tuple[int, int, str]]  # (key, slot, credit unit)
+    ledger_slots: Sequence[tuple[object, ...]]  # (slot, *LEDGER_SLOT)
+
+
+def fill(conn: Connection, rows: Rows) -> None:
+    """Stage a contribution's rows, replacing anything staged on this connection before."""
+    for table, staged in (
+        (OBSERVABLES, rows.observables),
+        (REPORTS, rows.reports),
+        (LEDGER, rows.ledger),
+        (REPORT_SLOTS, rows.report_slots),
+        (LEDGER_SLOTS, rows.ledger_slots),
+    ):
         columns = _TABLES[table]
-        conn.exec_driver_sql(
-            f"CREATE TEMP TABLE IF NOT EXISTS {table} (key INTEGER PRIMARY KEY, "
-            + ", ".join(columns)
-            + ")"
-        )
+        conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({', '.join(columns)})")
         conn.exec_driver_sql(f"DELETE FROM temp.{table}")
-        if rows:
-            marks = ", ".join("?" * (len(columns) + 1))
-            conn.exec_driver_sql(f"INSERT INTO temp.{table} VALUES ({marks})", rows)
+        if staged:
+            marks = ", ".join("?" * len(columns))
+            conn.exec_driver_sql(f"INSERT INTO temp.{table} VALUES ({marks})", staged)
 
 
 def clear(conn: Connection) -> None:
@@ -104,31 +121,36 @@ def discard(conn: Connection, table: str, keys: Collection[int]) -> None:
 
 def staged_points(conn: Connection) -> int:
     """The centipoints of the staged ledger rows."""
-    return int(
-        conn.exec_driver_sql(f"SELECT coalesce(sum(centipoints), 0) FROM temp.{LEDGER}").scalar()
-        or 0
-    )
+    total = conn.exec_driver_sql(
+        f"SELECT coalesce(sum(m.centipoints), 0) FROM temp.{LEDGER} s"
+        f" JOIN temp.{LEDGER_SLOTS} m USING (slot)"
+    ).scalar()
+    return int(total or 0)
 
 
 def move_reports(conn: Connection, contribution_id: int) -> int:
     """Insert the staged reports under ``contribution_id``; return how many."""
-    return _move(conn, REPORTS, "reports", REPORT_COLUMNS, contribution_id)
+    return _move(conn, REPORTS, REPORT_SLOTS, "reports", REPORT_COLUMNS, contribution_id)
 
 
 def move_ledger(conn: Connection, contribution_id: int) -> int:
     """Insert the staged ledger rows under ``contribution_id``; return how many."""
-    return _move(conn, LEDGER, "alliance_ledger", LEDGER_COLUMNS, contribution_id)
+    return _move(conn, LEDGER, LEDGER_SLOTS, "alliance_ledger", LEDGER_COLUMNS, contribution_id)
 
 
 def _move(
-    conn: Connection, table: str, target: str, columns: Sequence[str], contribution_id: int
+    conn: Connection,
+    table: str,
+    slots: str,
+    target: str,
+    columns: Sequence[str],
+    contribution_id: int,
 ) -> int:
-    picks = [
-        "key" if c == "observable_id" else "?" if c == "contribution_id" else c for c in columns
-    ]
+    own = {"observable_id": "s.key", "credit_unit": "s.credit_unit", "contribution_id": "?"}
+    picks = [own.get(column, f"m.{column}") for column in columns]
     result = conn.exec_driver_sql(
-        f"INSERT INTO {target} ({', '.join(columns)})"
-        f" SELECT {', '.join(picks)} FROM temp.{table} ORDER BY key",
+        f"INSERT INTO {target} ({', '.join(columns)}) SELECT {', '.join(picks)}"
+        f" FROM temp.{table} s JOIN temp.{slots} m USING (slot) ORDER BY s.key",
         (contribution_id,),
     )
     return int(result.rowcount)
