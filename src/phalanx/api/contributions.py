@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -25,6 +26,13 @@ from phalanx.store.staging import clear as clear_staged
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"])
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# A contribution is CPU work from end to end, and one process runs one at a time (the
+# others wait for it; other API workers run theirs alongside). Two in one process share its
+# interpreter lock: the one holding the store's single write lock then writes at half
+# speed while the other prepares, and every worker's writes wait for it. Measured with
+# staging, 2 clients on 2 workers: 49,759-51,616 against about 48,000 indicators/s, and 3
+# clients: 45,342 and 46,208 against 38,530-39,203/s.
+_ONE_AT_A_TIME = threading.Lock()
 
 _BODY_DOC = {
     "requestBody": {
@@ -67,7 +75,7 @@ async def create_contribution(
     def work() -> tuple[bytes, bool]:
         contribution = _read(spec, payload, _query_defaults(request), key)
         # One connection throughout: the rows staged while preparing live on it.
-        with hub.db.connection() as pinned:
+        with _ONE_AT_A_TIME, hub.db.connection() as pinned:
             try:
                 return _contribute(pinned, contribution)
             finally:
