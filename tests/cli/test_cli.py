@@ -58,6 +58,16 @@ def test_org_and_key_lifecycle_as_json(cli, client):
     assert [orjson.loads(line)["name"] for line in stdout.splitlines()] == ["Acme CERT"]
 
 
+@pytest.mark.parametrize(("workers", "loop"), [(1, "auto"), (2, "asyncio")])
+def test_serve_runs_several_workers_on_asyncio(cli, monkeypatch, workers, loop):
+    # Workers sharing the socket must accept in Python (cli/admin.serving_loop says why).
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **options: seen.update(options))
+    code, _, output = cli("serve", "--port", "8099", "--workers", str(workers))
+    assert code == 0, output
+    assert (seen["workers"], seen["loop"]) == (workers, loop)
+
+
 def test_bad_input_names_the_field_and_fails(cli):
     code, _, output = cli("org", "create", "X", "--kind", "pirate", "--country", "DE")
     assert code == 2 and "kind" in output

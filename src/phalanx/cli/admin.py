@@ -113,7 +113,21 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level,
+        loop=serving_loop(workers),
     )
+
+
+def serving_loop(workers: int) -> str:
+    """The event loop for ``workers`` API processes: asyncio when they share the socket.
+
+    Workers share one listening socket, and a contribution keeps its worker's CPU busy for
+    seconds. asyncio accepts a connection in Python, so a worker busy with one waits for
+    the interpreter lock and an idle worker takes the connection first; uvloop accepts in
+    C without that lock, and busy workers kept taking new connections, so both bench
+    clients often ended up on one worker while the other idled (26,541-29,051 against
+    46,769-49,905 indicators/s in four of four runs with asyncio). One worker keeps uvloop.
+    """
+    return "asyncio" if workers > 1 else "auto"
 
 
 @handle_errors
