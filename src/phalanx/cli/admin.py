@@ -125,7 +125,7 @@ def serving_loop(workers: int) -> str:
     the interpreter lock and an idle worker takes the connection first; uvloop accepts in
     C without that lock, and busy workers kept taking new connections, so both bench
     clients often ended up on one worker while the other idled (26,541-29,051 against
-    46,769-49,905 indicators/s in four of four runs with asyncio). One worker keeps uvloop.
+    46,769-50,980 indicators/s in seven of seven runs with asyncio). One worker keeps uvloop.
     """
     return "asyncio" if workers > 1 else "auto"
 
