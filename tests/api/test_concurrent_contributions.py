@@ -71,3 +71,32 @@ def _principal(hub: Hub, who: Any) -> Any:
     key_id, secret = parse_token(who.token)
     with hub.db.read() as conn:
         return service.authenticate(conn, key_id=key_id, secret=secret, now=hub.clock())
+
+
+def test_contributions_sent_at_once_to_one_process_all_land(client: Any, member: Any) -> None:
+    # One process runs one contribution at a time (api/contributions.py); the others wait
+    # on the event loop, and requests of other kinds are answered meanwhile.
+    members = [member(f"Org {n}") for n in range(6)]
+    answers: dict[str, Any] = {}
+
+    def post(who: Any) -> None:
+        items = [{"value": f"198.51.100.{n}"} for n in range(1, 40)]
+        items += [{"value": f"{who.name.replace(' ', '-').lower()}-{n}.example"} for n in range(40)]
+        answers[who.name] = client.post(
+            "/api/v1/contributions",
+            json={"defaults": {"tlp": "green"}, "items": items},
+            headers=who.auth,
+        )
+
+    threads = [threading.Thread(target=post, args=(who,)) for who in members]
+    for thread in threads:
+        thread.start()
+    assert client.get("/healthz").status_code == 200
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(answers) == sorted(who.name for who in members)
+    assert {response.status_code for response in answers.values()} == {201}
+    news = sorted(response.json()["counts"]["new"] for response in answers.values())
+    # Each organisation's own values are new to it; the shared addresses are new to the
+    # first only, and "known" to the others (TLP:GREEN reports are visible to every member).
+    assert news == [40] * 5 + [79]
