@@ -9,6 +9,7 @@ outcome counts and the peak RSS of the server processes. Prints a table, then on
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import random
 import resource
@@ -187,7 +188,7 @@ def run_engine(
     counts = {"new": 0, "known": 0, "rejected": 0}
     lock = threading.Lock()
     local = threading.local()
-    client_starts: list[threading.Thread] = []
+    client_starts = itertools.count()
 
     def post(body: tuple[bytes, int]) -> None:
         client = getattr(local, "client", None)
@@ -197,8 +198,7 @@ def run_engine(
             # on one wake-up), and a kept-alive connection stays there: both clients would
             # then share one process, and one core, for the whole run.
             with lock:
-                client_starts.append(threading.current_thread())
-                order = len(client_starts) - 1
+                order = next(client_starts)
             time.sleep(args.stagger * order)
             client = local.client = httpx.Client(
                 base_url=f"http://127.0.0.1:{args.port}",

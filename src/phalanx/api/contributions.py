@@ -90,12 +90,7 @@ async def create_contribution(
         contribution = _read(spec, payload, _query_defaults(request), key)
         # One connection throughout: the rows staged while preparing live on it.
         with hub.db.connection() as pinned:
-            try:
-                return _contribute(pinned, contribution)
-            finally:
-                if hub.db.is_sqlite:
-                    with hub.db.read(on=pinned) as conn:
-                        clear_staged(conn)
+            return _contribute(pinned, contribution)
 
     def _contribute(pinned: Connection, contribution: Contribution) -> tuple[bytes, bool]:
         prepared = staged = None
@@ -126,6 +121,10 @@ async def create_contribution(
                     field=IDEMPOTENCY_HEADER,
                 ) from None
             raise
+        finally:
+            if staged is not None:  # the pooled connection would keep its TEMP tables
+                with hub.db.read(on=pinned) as conn:
+                    clear_staged(conn)
 
     async with _contribution_lock():
         body, replayed = await run_in_threadpool(work)

@@ -484,7 +484,7 @@ def _score(
     was kept (not in ``redone``); the others are dropped and written here.
     """
     at = to_micros(now)
-    entries: list[Accepted] | filter[Accepted] = accepted
+    stale: set[int] | None = None  # the items written here (None: all of them)
     moved = centipoints = 0
     if staged is not None:
         first = staged.prepared.first
@@ -493,11 +493,12 @@ def _score(
         staging_store.discard(conn, staging_store.LEDGER, stale)
         moved = staging_store.move_ledger(conn, contribution_id)
         centipoints = staging_store.staged_points(conn) if moved else 0
-        entries = filter(lambda entry: entry.key in stale, accepted)
     rows = [
         ledger_row(principal.org_id, at, entry.key, a, contribution_id)
-        for entry in entries
-        if (a := entry.assessment) is not None and a.first_report
+        for entry in accepted
+        if (stale is None or entry.key in stale)
+        and (a := entry.assessment) is not None
+        and a.first_report
     ]
     if not rows and not moved:
         return 0.0

@@ -74,13 +74,11 @@ def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepare
         reports.append((key, slot))
     ledger_slots: dict[tuple[object, ...], int] = {}
     for key, assessment in early.found.items():
-        row = ledger_row(org, at, key, assessment, None)
-        # ledger.COLUMNS but the observable, the contribution and the credit unit
-        shared = (*row[:7], row[9], row[11])
+        shared, unit = staging_store.split_ledger_row(ledger_row(org, at, key, assessment, None))
         slot = ledger_slots.get(shared)
         if slot is None:
             slot = ledger_slots[shared] = len(ledger_slots)
-        ledger.append((key, slot, row[10]))
+        ledger.append((key, slot, unit))
     staging_store.fill(
         conn,
         staging_store.Rows(

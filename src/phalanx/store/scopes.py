@@ -17,16 +17,15 @@ from phalanx.store.tables import scopes
 
 def find(conn: Connection, scope: Scope) -> int | None:
     """Return the id of the scope row with this content, or None when there is none."""
-    found = conn.execute(select(scopes.c.id).where(scopes.c.digest == scope_digest(scope))).scalar()
-    return None if found is None else int(found)
+    return _id_of(conn, scope_digest(scope))
 
 
 def get_or_create(conn: Connection, db: Database, scope: Scope) -> int:
     """Return the id of the scope row with this content, creating it when new."""
-    found = find(conn, scope)
+    digest = scope_digest(scope)
+    found = _id_of(conn, digest)
     if found is not None:
         return found
-    digest = scope_digest(scope)
     conn.execute(
         db.insert_ignore(scopes).values(
             digest=digest,
@@ -39,6 +38,11 @@ def get_or_create(conn: Connection, db: Database, scope: Scope) -> int:
         )
     )
     return int(conn.execute(select(scopes.c.id).where(scopes.c.digest == digest)).scalar_one())
+
+
+def _id_of(conn: Connection, digest: str) -> int | None:
+    found = conn.execute(select(scopes.c.id).where(scopes.c.digest == digest)).scalar()
+    return None if found is None else int(found)
 
 
 class ScopeCache:

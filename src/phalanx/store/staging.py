@@ -36,6 +36,8 @@ REPORT_SLOT = tuple(c for c in REPORT_COLUMNS if c not in ("observable_id", "con
 LEDGER_SLOT = tuple(
     c for c in LEDGER_COLUMNS if c not in ("observable_id", "contribution_id", "credit_unit")
 )
+_LEDGER_SHARED = tuple(LEDGER_COLUMNS.index(c) for c in LEDGER_SLOT)
+_LEDGER_UNIT = LEDGER_COLUMNS.index("credit_unit")
 _TABLES = {
     OBSERVABLES: ("key INTEGER PRIMARY KEY", "type", "value"),
     REPORTS: ("key INTEGER PRIMARY KEY", "slot"),
@@ -54,6 +56,11 @@ class Rows:
     report_slots: Sequence[tuple[object, ...]]  # (slot, *REPORT_SLOT)
     ledger: Sequence[tuple[int, int, str]]  # (key, slot, credit unit)
     ledger_slots: Sequence[tuple[object, ...]]  # (slot, *LEDGER_SLOT)
+
+
+def split_ledger_row(row: Sequence[object]) -> tuple[tuple[object, ...], str]:
+    """A ledger row (``ledger.COLUMNS`` order) as its slot's columns and its credit unit."""
+    return tuple(row[i] for i in _LEDGER_SHARED), str(row[_LEDGER_UNIT])
 
 
 def fill(conn: Connection, rows: Rows) -> None:
