@@ -166,7 +166,14 @@ def prepare(hub: Hub, conn: Connection, *, principal: Principal, request: Reques
         return Prepared(version, now, outcomes, first)
     facts = value_facts(hub, first.values())
     early = assess_early(conn, org_id=principal.org_id, items=first, facts=facts)
+    for key, found in early.found.items():  # provisional: the write corrects what history changes
+        _note(outcomes[first[key].index], found)
     return Prepared(version, now, outcomes, first, facts, early)
+
+
+def _note(outcome: Outcome, found: Assessment) -> None:
+    outcome.novelty = NAMES[found.verdict.shown]
+    outcome.points = found.score.points if found.first_report else 0.0
 
 
 def _first_occurrences(
@@ -228,8 +235,8 @@ def run(
         prepared = prepare(hub, conn, principal=principal, request=request)
     if staged is not None and staged.prepared is not prepared:
         staged = None
-    accepted, redone = _classify(hub, conn, principal, prepared, request.published, staged)
-    result = _store(hub, conn, principal, request, accepted, prepared, staged, redone)
+    classified = _classify(hub, conn, principal, prepared, request.published, staged)
+    result = _store(hub, conn, principal, request, classified, prepared, staged)
     if request.idempotency_key:
         conn.execute(
             contributions.update()
@@ -313,6 +320,17 @@ class Accepted:
     assessment: Assessment | None = None
 
 
+@dataclass(slots=True)
+class Classified:
+    """What the write transaction settled about a contribution's first occurrences."""
+
+    # Every accepted item; with staged rows, only those the store or history changed (the
+    # staged rows stand for the others as prepared).
+    accepted: list[Accepted]
+    redone: set[int] | None  # keys whose early assessment was replaced (None: all)
+    collisions: set[int]  # keys rejected because another value is stored under them
+
+
 def _classify(
     hub: Hub,
     conn: Connection,
@@ -320,11 +338,8 @@ def _classify(
     prepared: Prepared,
     published: bool = False,
     staged: Staged | None = None,
-) -> tuple[list[Accepted], set[int] | None]:
-    """Settle each first occurrence's outcome against the store (in ``prepared.outcomes``).
-
-    Returns the accepted items and the keys whose early assessment was replaced (None: all).
-    """
+) -> Classified:
+    """Settle each first occurrence's outcome against the store (in ``prepared.outcomes``)."""
     outcomes, first = prepared.outcomes, dict(prepared.first)
     if staged is None:
         rows = [(k, i.observable.type.value, i.observable.value) for k, i in first.items()]
@@ -358,6 +373,10 @@ def _classify(
             else staging_store.credited_units(conn, principal.org_id),
         )
     )
+    if staged is not None and redone is not None:
+        # Staged rows and provisional outcomes hold for every other item already.
+        touched = redone.union(existed)
+        first = {key: item for key, item in first.items() if key in touched}
     scope_ids: dict[object, int] = {} if staged is None else dict(staged.scope_ids)
     accepted = []
     for key, item in first.items():
@@ -368,9 +387,8 @@ def _classify(
         if key in seen:
             outcome.outcome = "known"
         if found is not None:
-            outcome.novelty = NAMES[found.verdict.shown]
-            outcome.points = found.score.points if found.first_report else 0.0
-    return accepted, redone
+            _note(outcome, found)
+    return Classified(accepted, redone, set(stored.collisions))
 
 
 def _scope_id(hub: Hub, conn: Connection, marking: Marking, cache: dict[object, int]) -> int:
@@ -398,12 +416,11 @@ def _store(
     conn: Connection,
     principal: Principal,
     request: Request,
-    accepted: list[Accepted],
+    classified: Classified,
     prepared: Prepared,
     staged: Staged | None = None,
-    redone: set[int] | None = None,
 ) -> ContributionResult:
-    outcomes, now = prepared.outcomes, prepared.now
+    outcomes, now, accepted = prepared.outcomes, prepared.now, classified.accepted
     ordered = list(outcomes.values())  # built in item order; replacements keep their place
     counts = {name: 0 for name in ("new", "known", "rejected")}
     for outcome in ordered:
@@ -435,11 +452,12 @@ def _store(
             for entry in accepted
             if entry.existing is not None
         ]
-        kept = {entry.key for entry in accepted if entry.existing is None}
-        staging_store.discard(conn, staging_store.REPORTS, prepared.first.keys() - kept)
+        # Re-reports refresh the own report instead; collisions store nothing.
+        dropped = {entry.key for entry in accepted if entry.existing is not None}
+        staging_store.discard(conn, staging_store.REPORTS, dropped | classified.collisions)
         added = staging_store.move_reports(conn, contribution_id)
     report_store.refresh(conn, refreshed)
-    points = _score(hub, conn, principal, accepted, contribution_id, now, staged, redone)
+    points = _score(hub, conn, principal, classified, contribution_id, now, staged)
     record(
         conn,
         hub.db,
@@ -472,30 +490,28 @@ def _score(
     hub: Hub,
     conn: Connection,
     principal: Principal,
-    accepted: list[Accepted],
+    classified: Classified,
     contribution_id: int,
     now: datetime,
     staged: Staged | None = None,
-    redone: set[int] | None = None,
 ) -> float:
     """Write the ledger rows of a contribution's first reports; re-evaluate the standing.
 
     With ``staged``, the staged rows stand for every accepted item whose early assessment
-    was kept (not in ``redone``); the others are dropped and written here.
+    was kept (not redone); the others are dropped and written here.
     """
-    at = to_micros(now)
+    at, redone = to_micros(now), classified.redone
     stale: set[int] | None = None  # the items written here (None: all of them)
     moved = centipoints = 0
     if staged is not None:
-        first = staged.prepared.first
-        stale = set(first) if redone is None else set(redone)
-        stale |= first.keys() - {entry.key for entry in accepted}
+        stale = set(staged.prepared.first) if redone is None else set(redone)
+        stale |= classified.collisions
         staging_store.discard(conn, staging_store.LEDGER, stale)
         moved = staging_store.move_ledger(conn, contribution_id)
         centipoints = staging_store.staged_points(conn) if moved else 0
     rows = [
         ledger_row(principal.org_id, at, entry.key, a, contribution_id)
-        for entry in accepted
+        for entry in classified.accepted
         if (stale is None or entry.key in stale)
         and (a := entry.assessment) is not None
         and a.first_report

@@ -58,34 +58,33 @@ def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepare
             scope_ids[scope] = found
         scope_ids[id(marking)] = found
         fields[id(marking)] = marking_fields(marking)
-    org, at = principal.org_id, to_micros(prepared.now)
-    observables, reports, ledger = [], [], []
+    org, at, found = principal.org_id, to_micros(prepared.now), early.found
+    items = []
     report_slots: dict[tuple[int, str], int] = {}
     report_slot_rows: list[tuple[object, ...]] = []
+    ledger_slots: dict[tuple[object, ...], int] = {}
     for key, item in prepared.first.items():
         obs, marking = item.observable, item.marking
         kind = obs.type.value
-        observables.append((key, kind, obs.value))
         slot = report_slots.get((id(marking), kind))
         if slot is None:
             slot = report_slots[(id(marking), kind)] = len(report_slot_rows)
             values = report_values(fields[id(marking)], scope_ids[id(marking)], kind, at, at)
             report_slot_rows.append((slot, org, *values))
-        reports.append((key, slot))
-    ledger_slots: dict[tuple[object, ...], int] = {}
-    for key, assessment in early.found.items():
+        assessment = found.get(key)
+        if assessment is None:
+            items.append((key, kind, obs.value, slot, None, None))
+            continue
         shared, unit = staging_store.split_ledger_row(ledger_row(org, at, key, assessment, None))
-        slot = ledger_slots.get(shared)
-        if slot is None:
-            slot = ledger_slots[shared] = len(ledger_slots)
-        ledger.append((key, slot, unit))
+        ledger_slot = ledger_slots.get(shared)
+        if ledger_slot is None:
+            ledger_slot = ledger_slots[shared] = len(ledger_slots)
+        items.append((key, kind, obs.value, slot, ledger_slot, unit))
     staging_store.fill(
         conn,
         staging_store.Rows(
-            observables=observables,
-            reports=reports,
+            items=items,
             report_slots=report_slot_rows,
-            ledger=ledger,
             ledger_slots=[(slot, *shared) for shared, slot in ledger_slots.items()],
         ),
     )

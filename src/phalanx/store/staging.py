@@ -5,8 +5,9 @@ row of an ``executemany`` to SQLite as SQLite spends storing it. A TEMP table be
 its connection and takes no lock on the store, so API workers fill these tables in
 parallel, outside the write lock; the write transaction then moves each table's rows
 with one ``INSERT … SELECT`` (1.7 against 4.5 µs per report row measured), after
-dropping the rows its own checks changed. Every table is keyed by observable key: one
-row per distinct observable of the contribution, in key order.
+dropping the rows its own checks changed. The items table holds one row per distinct
+observable of the contribution, keyed by observable key; the slot tables hold the columns
+its rows share.
 """
 
 from __future__ import annotations
@@ -20,17 +21,19 @@ from phalanx.alliance.ledger import COLUMNS as LEDGER_COLUMNS
 from phalanx.store.observables import Stored
 from phalanx.store.reports import INSERT_COLUMNS as REPORT_COLUMNS
 
-OBSERVABLES = "staged_observables"
-REPORTS = "staged_reports"
-LEDGER = "staged_ledger"
+ITEMS = "staged_items"
 REPORT_SLOTS = "staged_report_slots"
 LEDGER_SLOTS = "staged_ledger_slots"
+# Which of an item's staged rows a discard drops (the column naming its slot).
+REPORTS = "report_slot"
+LEDGER = "ledger_slot"
 CHUNK = 5_000
 
 # A report's columns but its observable (the staged key) and its contribution (unknown until
 # the write transaction inserts the contribution row) are shared by every item of one
 # marking and kind: staged once per such slot, while each item stages its key and slot.
-# The driver's cost grows with the values per row: 3.6 µs for 16, 0.75 µs for 2.
+# The driver's cost grows with the values per row and, more, with the rows: one table of
+# six values per item costs about half of three tables of two or three.
 REPORT_SLOT = tuple(c for c in REPORT_COLUMNS if c not in ("observable_id", "contribution_id"))
 # Likewise a ledger row's, but for its credit unit: shared by the items that scored alike.
 LEDGER_SLOT = tuple(
@@ -39,9 +42,9 @@ LEDGER_SLOT = tuple(
 _LEDGER_SHARED = tuple(LEDGER_COLUMNS.index(c) for c in LEDGER_SLOT)
 _LEDGER_UNIT = LEDGER_COLUMNS.index("credit_unit")
 _TABLES = {
-    OBSERVABLES: ("key INTEGER PRIMARY KEY", "type", "value"),
-    REPORTS: ("key INTEGER PRIMARY KEY", "slot"),
-    LEDGER: ("key INTEGER PRIMARY KEY", "slot", "credit_unit"),
+    # One row per distinct observable: its value, and the slots of its report and ledger row
+    # (NULL once the write transaction dropped that row).
+    ITEMS: ("key INTEGER PRIMARY KEY", "type", "value", REPORTS, LEDGER, "credit_unit"),
     REPORT_SLOTS: ("slot INTEGER PRIMARY KEY", *REPORT_SLOT),
     LEDGER_SLOTS: ("slot INTEGER PRIMARY KEY", *LEDGER_SLOT),
 }
@@ -49,12 +52,11 @@ _TABLES = {
 
 @dataclass(frozen=True, slots=True)
 class Rows:
-    """What one contribution stages, each row led by its observable key (or slot number)."""
+    """What one contribution stages."""
 
-    observables: Sequence[tuple[object, ...]]  # (key, type, value)
-    reports: Sequence[tuple[int, int]]  # (key, slot)
+    # (key, type, value, report slot, ledger slot or None, credit unit or None)
+    items: Sequence[tuple[object, ...]]
     report_slots: Sequence[tuple[object, ...]]  # (slot, *REPORT_SLOT)
-    ledger: Sequence[tuple[int, int, str]]  # (key, slot, credit unit)
     ledger_slots: Sequence[tuple[object, ...]]  # (slot, *LEDGER_SLOT)
 
 
@@ -66,9 +68,7 @@ def split_ledger_row(row: Sequence[object]) -> tuple[tuple[object, ...], str]:
 def fill(conn: Connection, rows: Rows) -> None:
     """Stage a contribution's rows, replacing anything staged on this connection before."""
     for table, staged in (
-        (OBSERVABLES, rows.observables),
-        (REPORTS, rows.reports),
-        (LEDGER, rows.ledger),
+        (ITEMS, rows.items),
         (REPORT_SLOTS, rows.report_slots),
         (LEDGER_SLOTS, rows.ledger_slots),
     ):
@@ -89,13 +89,13 @@ def clear(conn: Connection) -> None:
 def store_observables(conn: Connection) -> Stored:
     """``observables.store_many`` for the staged observables, in two statements."""
     stored = conn.exec_driver_sql(
-        f"SELECT s.key, s.type = o.type AND s.value = o.value FROM temp.{OBSERVABLES} s"
+        f"SELECT s.key, s.type = o.type AND s.value = o.value FROM temp.{ITEMS} s"
         " JOIN observables o ON o.id = s.key"
     ).all()
     # WHERE true: SQLite's grammar needs it between a SELECT and its ON CONFLICT clause.
     conn.exec_driver_sql(
         f"INSERT INTO observables (id, type, value) SELECT key, type, value"
-        f" FROM temp.{OBSERVABLES} WHERE true ON CONFLICT (id) DO NOTHING"
+        f" FROM temp.{ITEMS} WHERE true ON CONFLICT (id) DO NOTHING"
     )
     collisions = {key for key, same in stored if not same}
     return Stored(collisions=collisions, existed={key for key, _ in stored} - collisions)
@@ -107,7 +107,7 @@ def credited_units(conn: Connection, org_id: int) -> set[str]:
     # planner would otherwise walk the organisation's whole ledger once per staged row.
     return set(
         conn.exec_driver_sql(
-            f"SELECT DISTINCT l.credit_unit FROM temp.{LEDGER} s CROSS JOIN alliance_ledger l"
+            f"SELECT DISTINCT l.credit_unit FROM temp.{ITEMS} s CROSS JOIN alliance_ledger l"
             " ON l.org_id = ? AND l.credit_unit = s.credit_unit"
             " WHERE l.kind = 'contribution' AND l.centipoints > 0",
             (org_id,),
@@ -115,13 +115,13 @@ def credited_units(conn: Connection, org_id: int) -> set[str]:
     )
 
 
-def discard(conn: Connection, table: str, keys: Collection[int]) -> None:
-    """Drop staged rows the write transaction decided otherwise about."""
+def discard(conn: Connection, row: str, keys: Collection[int]) -> None:
+    """Drop staged rows (``REPORTS`` or ``LEDGER``) the write transaction decided otherwise."""
     ordered = sorted(keys)
     for start in range(0, len(ordered), CHUNK):
         chunk = ordered[start : start + CHUNK]
         conn.exec_driver_sql(
-            f"DELETE FROM temp.{table} WHERE key IN ({', '.join('?' * len(chunk))})",
+            f"UPDATE temp.{ITEMS} SET {row} = NULL WHERE key IN ({', '.join('?' * len(chunk))})",
             tuple(chunk),
         )
 
@@ -129,8 +129,8 @@ def discard(conn: Connection, table: str, keys: Collection[int]) -> None:
 def staged_points(conn: Connection) -> int:
     """The centipoints of the staged ledger rows."""
     total = conn.exec_driver_sql(
-        f"SELECT coalesce(sum(m.centipoints), 0) FROM temp.{LEDGER} s"
-        f" JOIN temp.{LEDGER_SLOTS} m USING (slot)"
+        f"SELECT coalesce(sum(m.centipoints), 0) FROM temp.{ITEMS} s"
+        f" CROSS JOIN temp.{LEDGER_SLOTS} m ON m.slot = s.{LEDGER}"
     ).scalar()
     return int(total or 0)
 
@@ -147,7 +147,7 @@ def move_ledger(conn: Connection, contribution_id: int) -> int:
 
 def _move(
     conn: Connection,
-    table: str,
+    row: str,
     slots: str,
     target: str,
     columns: Sequence[str],
@@ -155,9 +155,10 @@ def _move(
 ) -> int:
     own = {"observable_id": "s.key", "credit_unit": "s.credit_unit", "contribution_id": "?"}
     picks = [own.get(column, f"m.{column}") for column in columns]
+    # CROSS JOIN: the items lead, in key order, and find their slot by its primary key.
     result = conn.exec_driver_sql(
         f"INSERT INTO {target} ({', '.join(columns)}) SELECT {', '.join(picks)}"
-        f" FROM temp.{table} s JOIN temp.{slots} m USING (slot) ORDER BY s.key",
+        f" FROM temp.{ITEMS} s CROSS JOIN temp.{slots} m ON m.slot = s.{row} ORDER BY s.key",
         (contribution_id,),
     )
     return int(result.rowcount)
