@@ -163,7 +163,8 @@ def _score_items(
 ) -> dict[int, Assessment]:
     """Score items in contribution order; ``credited`` gains each unit that earns points."""
     listed, units = facts.listed, facts.units
-    # Items sharing a marking, kind and class score alike: score each combination once.
+    # Items sharing a marking, kind and class score alike: score each combination once
+    # (weighted already: the factor is the same for every item).
     same: dict[tuple[object, ...], tuple[int, str]] = {}
     label_sets: dict[int, frozenset[str]] = {}
     found: dict[int, Assessment] = {}
@@ -176,27 +177,29 @@ def _score_items(
         cache_key = (verdict.shown, verdict.warninglist, obs.type, id(marking))
         hit = same.get(cache_key) if plain else None
         if hit is not None:
-            points = Score(hit[0], hit[1], unit)
-        else:
-            labels = label_sets.get(id(marking))
-            if labels is None:
-                labels = label_sets[id(marking)] = frozenset(marking.labels)
-            context = ItemContext(
-                obs.type, obs.value, labels, marking.confidence, bool(marking.comment)
-            )
-            points = score(
-                context,
-                verdict,
-                unit=unit,
-                seen_labels=prior.visible_labels,
-                already_reported=prior.own,
-                credited_for=_describe(unit) if unit in credited else None,
-            )
-            if plain:
-                same[cache_key] = (points.centipoints, points.reason)
+            if hit[0] > 0:
+                credited.add(unit)
+            found[key] = Assessment(verdict, Score(hit[0], hit[1], unit), True)
+            continue
+        labels = label_sets.get(id(marking))
+        if labels is None:
+            labels = label_sets[id(marking)] = frozenset(marking.labels)
+        described = bool(marking.comment)
+        context = ItemContext(obs.type, obs.value, labels, marking.confidence, described)
+        points = score(
+            context,
+            verdict,
+            unit=unit,
+            seen_labels=prior.visible_labels,
+            already_reported=prior.own,
+            credited_for=_describe(unit) if unit in credited else None,
+        )
+        points = weighted(points, factor)
+        if plain:
+            same[cache_key] = (points.centipoints, points.reason)
         if points.centipoints > 0:
             credited.add(unit)
-        found[key] = Assessment(verdict, weighted(points, factor), not prior.own)
+        found[key] = Assessment(verdict, points, not prior.own)
     return found
 
 

@@ -65,7 +65,8 @@ class ItemContext:
     description: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one per item on the ingest hot path, and frozen __init__ costs several times more.
+@dataclass(slots=True)
 class Score:
     """Points for one item (in hundredths) and the reason, as a sentence."""
 

@@ -132,12 +132,11 @@ class ItemPreparer:
                 field="defaults",
             )
         self._markings: dict[tuple[Any, ...], Marking] = {}
-        base = {"tlp": fallback_tlp.value, "pap": fallback_pap.value, **defaults}
+        self._defaults = {"tlp": fallback_tlp.value, "pap": fallback_pap.value, **defaults}
         try:
-            self._default = self._marking(base)
+            self._default = self._build_marking(self._defaults)
         except InvalidInput as error:
             raise InvalidInput(error.reason, field=f"defaults.{error.field}") from None
-        self._defaults = base
 
     def prepare(self, index: int, record: Mapping[str, Any]) -> PreparedItem | RejectedItem:
         """Validate one item record; never raises for bad input, returns a rejection."""
@@ -164,17 +163,18 @@ class ItemPreparer:
             raise InvalidInput("must be a string", field="type")
         observable = self._normalize(value, None if kind in (None, "", "auto") else kind)
         overrides = {key: record[key] for key in record if key in DEFAULT_FIELDS}
-        marking = self._default if not overrides else self._marking({**self._defaults, **overrides})
+        marking = self._default if not overrides else self._marking(overrides)
         if marking.agreement is not None:
             check_agreement_covers(marking.agreement, observable, marking.labels)
         return PreparedItem(index, shown, observable, marking, observable_key(observable))
 
-    def _marking(self, fields: Mapping[str, Any]) -> Marking:
+    def _marking(self, overrides: Mapping[str, Any]) -> Marking:
         # Large contributions repeat a handful of override combinations: build each once.
-        key = _freeze(fields)
+        # Every item shares the defaults, so its overrides alone tell its marking.
+        key = _freeze(overrides)
         cached = self._markings.get(key) if key is not None else None
         if cached is None:
-            cached = self._build_marking(fields)
+            cached = self._build_marking({**self._defaults, **overrides})
             if key is not None and len(self._markings) < _MARKING_CACHE:
                 self._markings[key] = cached
         return cached

@@ -63,6 +63,7 @@ def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepare
     report_slots: dict[tuple[int, str], int] = {}
     report_slot_rows: list[tuple[object, ...]] = []
     ledger_slots: dict[tuple[object, ...], int] = {}
+    by_score: dict[tuple[int, str, int], int] = {}
     for key, item in prepared.first.items():
         obs, marking = item.observable, item.marking
         kind = obs.type.value
@@ -75,11 +76,19 @@ def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepare
         if assessment is None:
             items.append((key, kind, obs.value, slot, None, None))
             continue
-        shared, unit = staging_store.split_ledger_row(ledger_row(org, at, key, assessment, None))
-        ledger_slot = ledger_slots.get(shared)
+        points = assessment.score
+        # A ledger row's shared columns follow from its points, reason and verdict alone.
+        scored = (points.centipoints, points.reason, id(assessment.verdict))
+        ledger_slot = by_score.get(scored)
         if ledger_slot is None:
-            ledger_slot = ledger_slots[shared] = len(ledger_slots)
-        items.append((key, kind, obs.value, slot, ledger_slot, unit))
+            shared, _unit = staging_store.split_ledger_row(
+                ledger_row(org, at, key, assessment, None)
+            )
+            ledger_slot = ledger_slots.get(shared)
+            if ledger_slot is None:
+                ledger_slot = ledger_slots[shared] = len(ledger_slots)
+            by_score[scored] = ledger_slot
+        items.append((key, kind, obs.value, slot, ledger_slot, points.unit))
     staging_store.fill(
         conn,
         staging_store.Rows(
