@@ -146,9 +146,21 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def worker_cpu(pid: int) -> list[float]:
+    """CPU seconds of each API worker under the server ``pid``: shows how balanced a run was."""
+    seconds = []
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        fields = Path(f"/proc/{child}/stat").read_text().rpartition(")")[2].split()
+        used = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+        if used >= 1:  # not multiprocessing's resource tracker
+            seconds.append(round(used, 1))
+    return sorted(seconds, reverse=True)
+
+
 def serve(url: str, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
-    """Start the hub and wait until it answers."""
-    env = dict(os.environ, PHALANX_DATABASE_URL=url, PHALANX_LOG_LEVEL="warning")
+    """Start the hub and wait until every worker serves."""
+    # Info level: each worker logs when its start-up is complete (below).
+    env = dict(os.environ, PHALANX_DATABASE_URL=url, PHALANX_LOG_LEVEL="info")
     server = subprocess.Popen(
         [
             sys.executable,
@@ -165,12 +177,17 @@ def serve(url: str, port: int, workers: int, log: Path) -> subprocess.Popen[byte
         stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and server.poll() is None:
+        # The first worker answers while the others may still be starting: a client that
+        # connected then would share that worker with the next one for the whole run.
+        started = log.read_text(errors="replace").count("Application startup complete.")
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server
+            answered = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code
         except httpx.TransportError:
-            time.sleep(0.2)
+            answered = None
+        if started >= workers and answered == 200:
+            return server
+        time.sleep(0.2)
     server.kill()
     raise SystemExit(f"the hub did not start; see {log}")
 
@@ -221,6 +238,7 @@ def run_engine(
         with ThreadPoolExecutor(args.clients) as pool:
             list(pool.map(post, bodies))
         elapsed = time.perf_counter() - started
+        balance = worker_cpu(server.pid)
     finally:
         sampler.running = False
         sampler.join()
@@ -235,8 +253,24 @@ def run_engine(
         "seconds": round(elapsed, 2),
         "indicators_per_s": round(total / elapsed),
         "server_peak_rss_mb": round(sampler.peak / 2**20, 1),
+        "worker_cpu_s": balance,
         **counts,
     }
+
+
+def cpu_reference() -> float:
+    """Median seconds of a fixed pure-Python loop (3 runs): how fast this machine is now.
+
+    Shared virtual machines vary by tens of percent from one minute to the next; a run's
+    figures are comparable with another's only alongside this.
+    """
+    times = []
+    for _ in range(3):
+        started, total = time.perf_counter(), 0
+        for number in range(10_000_000):
+            total += number
+        times.append(time.perf_counter() - started)
+    return round(sorted(times)[1], 3)
 
 
 def main() -> None:
@@ -254,7 +288,9 @@ def main() -> None:
     args = parser.parse_args()
     items = generate(args.indicators, args.seed)
     bodies = batches(items, args.batch)
+    reference = [cpu_reference()]
     results = [run_engine(e.strip(), bodies, args) for e in args.engines.split(",") if e.strip()]
+    reference.append(cpu_reference())
     client_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     heads = ("indicators", "seconds", "ind/s", "new", "known", "rejected", "server MB")
     print(f"{'engine':<10} " + " ".join(f"{h:>10}" for h in heads))
@@ -262,10 +298,14 @@ def main() -> None:
         cells = (r["indicators"], r["seconds"], r["indicators_per_s"], r["new"], r["known"])
         cells += (r["rejected"], r["server_peak_rss_mb"])
         print(f"{r['engine']:<10} " + " ".join(f"{c:>10,}" for c in cells))
+    for r in results:
+        print(f"{r['engine']}: CPU seconds of each API worker {r['worker_cpu_s']}")
+    print(f"CPU reference (10M-step Python loop, before and after): {reference} s")
     print(
         orjson.dumps(
             {
                 "benchmark": "ingest",
+                "cpu_reference_s": reference,
                 "batch": args.batch,
                 "workers": args.workers,
                 "clients": args.clients,

@@ -62,8 +62,13 @@ run_phalanx() {  # run_phalanx LABEL ENGINE OBJECTS [HARNESS ARGS...]
     "$PY" -c 'import json, sys; print(json.load(sys.stdin)["secret"])')
   setsid "$PHALANX" serve --port "$PORT" --workers "$WORKERS" > "$RESULTS/$label.server.log" 2>&1 &
   pid=$!
-  for _ in $(seq 1 300); do
-    curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null 2>&1 && break
+  # Every worker must serve before the harness connects: the first answers while the others
+  # may still be starting, and a connection taken then stays on that one worker.
+  for _ in $(seq 1 600); do
+    if [ "$(grep -c 'Application startup complete' "$RESULTS/$label.server.log")" -ge "$WORKERS" ] &&
+      curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null 2>&1; then
+      break
+    fi
     sleep 0.1
   done
   pids=(--server-pid "$pid")
