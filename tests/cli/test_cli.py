@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import orjson
 import pytest
 import uvicorn
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 from phalanx.app import create_app
 from phalanx.cli.app import app
 from phalanx.members import service
+from phalanx.runtime import NoDelayHttpToolsProtocol
 
 runner = CliRunner()
 
@@ -66,6 +68,37 @@ def test_serve_runs_several_workers_on_asyncio(cli, monkeypatch, workers, loop):
     code, _, output = cli("serve", "--port", "8099", "--workers", str(workers))
     assert code == 0, output
     assert (seen["workers"], seen["loop"]) == (workers, loop)
+    assert seen["http"] is NoDelayHttpToolsProtocol
+
+
+def test_workers_sharing_a_socket_reply_without_nagle_delay(hub):
+    # As with several workers: uvicorn binds the socket itself (protocol number 0), and
+    # asyncio then leaves Nagle's algorithm on for the connections it accepts.
+    config = uvicorn.Config(
+        create_app(hub=hub),
+        host="127.0.0.1",
+        port=_free_port(),
+        loop="asyncio",
+        http=NoDelayHttpToolsProtocol,
+        log_level="warning",
+    )
+    sock = config.bind_socket()
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{config.port}") as client:
+            assert client.get("/healthz").status_code == 200
+            # The connection is kept alive: look at the server's end of it.
+            (connection,) = server.server_state.connections
+            accepted = connection.transport.get_extra_info("socket")
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 def test_bad_input_names_the_field_and_fails(cli):
