@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from phalanx.app import create_app
 from phalanx.cli.app import app
+from phalanx.cli.serving import NoDelayHttpToolsProtocol
 from phalanx.members import service
-from phalanx.runtime import NoDelayHttpToolsProtocol
 
 runner = CliRunner()
 

@@ -100,7 +100,7 @@ def serve(
     """Run the API on the configured store (PHALANX_DATABASE_URL)."""
     import uvicorn
 
-    from phalanx.runtime import NoDelayHttpToolsProtocol
+    from phalanx.cli.serving import NoDelayHttpToolsProtocol
 
     settings = Settings.from_env()
     db = Database(settings.database_url)
@@ -130,7 +130,7 @@ def serving_loop(workers: int) -> str:
     clients often ended up on one worker while the other idled (26,541-29,051 against
     46,769-50,980 indicators/s in seven of seven runs with asyncio). One worker keeps uvloop.
     asyncio leaves Nagle's algorithm on for these workers' connections: the HTTP protocol
-    turns it off (runtime.NoDelayHttpToolsProtocol).
+    turns it off (cli/serving.NoDelayHttpToolsProtocol).
     """
     return "asyncio" if workers > 1 else "auto"
 

@@ -388,7 +388,7 @@ def _classify(
             outcome.outcome = "known"
         if found is not None:
             _note(outcome, found)
-    return Classified(accepted, redone, set(stored.collisions))
+    return Classified(accepted, redone, stored.collisions)
 
 
 def _scope_id(hub: Hub, conn: Connection, marking: Marking, cache: dict[object, int]) -> int:

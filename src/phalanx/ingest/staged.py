@@ -62,8 +62,8 @@ def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepare
     items = []
     report_slots: dict[tuple[int, str], int] = {}
     report_slot_rows: list[tuple[object, ...]] = []
-    ledger_slots: dict[tuple[object, ...], int] = {}
-    by_score: dict[tuple[int, str, int], int] = {}
+    ledger_slots: dict[tuple[int, str, int], int] = {}
+    ledger_slot_rows: list[tuple[object, ...]] = []
     for key, item in prepared.first.items():
         obs, marking = item.observable, item.marking
         kind = obs.type.value
@@ -79,22 +79,18 @@ def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepare
         points = assessment.score
         # A ledger row's shared columns follow from its points, reason and verdict alone.
         scored = (points.centipoints, points.reason, id(assessment.verdict))
-        ledger_slot = by_score.get(scored)
+        ledger_slot = ledger_slots.get(scored)
         if ledger_slot is None:
-            shared, _unit = staging_store.split_ledger_row(
-                ledger_row(org, at, key, assessment, None)
-            )
-            ledger_slot = ledger_slots.get(shared)
-            if ledger_slot is None:
-                ledger_slot = ledger_slots[shared] = len(ledger_slots)
-            by_score[scored] = ledger_slot
+            ledger_slot = ledger_slots[scored] = len(ledger_slot_rows)
+            row = ledger_row(org, at, key, assessment, None)
+            ledger_slot_rows.append((ledger_slot, *staging_store.split_ledger_row(row)[0]))
         items.append((key, kind, obs.value, slot, ledger_slot, points.unit))
     staging_store.fill(
         conn,
         staging_store.Rows(
             items=items,
             report_slots=report_slot_rows,
-            ledger_slots=[(slot, *shared) for shared, slot in ledger_slots.items()],
+            ledger_slots=ledger_slot_rows,
         ),
     )
     return Staged(prepared, scope_ids)
