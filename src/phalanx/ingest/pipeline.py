@@ -345,7 +345,7 @@ def _classify(
         rows = [(k, i.observable.type.value, i.observable.value) for k, i in first.items()]
         stored = observable_store.store_many(conn, hub.db, rows)
     else:
-        stored = staging_store.store_observables(conn)
+        stored = staging_store.store_observables(conn, first.keys())
     for key in stored.collisions:
         item = first.pop(key)
         reason = "internal key collision with another stored value; please report this"
