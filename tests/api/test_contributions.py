@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import timedelta
 
 import orjson
 import pytest
 from sqlalchemy import func, select
 
+from phalanx.api import contributions as contributions_api
 from phalanx.store.tables import contributions, reports
 
 SHA = "fe90a7e910cb3a4739bed9180e807e93fa70c90f25a8915476f5e4bfbac681db"
@@ -255,3 +257,23 @@ def test_re_reporting_refreshes_and_never_loosens_privacy(client, member, clock)
     [report] = client.get(path, headers=bravo.auth).json()["reports"]
     assert report["labels"] == ["c2", "phishing"] and report["comment"] == "and campaign B"
     assert report["pap"] == "red" and report["org"] is None  # now anonymous
+
+
+def test_a_contribution_is_prepared_with_the_collector_paused(client, member, monkeypatch):
+    acme, seen = member("Acme"), []
+    prepare = contributions_api.prepare
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return prepare(*args, **kwargs)
+
+    monkeypatch.setattr(contributions_api, "prepare", spy)
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        response = _post(client, acme, {"items": [{"value": "198.51.100.23"}]})
+        assert response.status_code == 201
+        assert seen == [False]
+        assert gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()

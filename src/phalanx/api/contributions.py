@@ -23,6 +23,7 @@ from phalanx.ingest.pipeline import Request as Contribution
 from phalanx.ingest.pipeline import note_growth, prepare, replay, run
 from phalanx.ingest.staged import stage
 from phalanx.members.model import Action, Principal
+from phalanx.runtime import collection_paused
 from phalanx.store.staging import clear as clear_staged
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"])
@@ -87,10 +88,11 @@ async def create_contribution(
         raise InvalidInput("must be 1-200 characters", field=IDEMPOTENCY_HEADER)
 
     def work() -> tuple[bytes, bool]:
-        contribution = _read(spec, payload, _query_defaults(request), key)
-        # One connection throughout: the rows staged while preparing live on it.
-        with hub.db.connection() as pinned:
-            return _contribute(pinned, contribution)
+        with collection_paused():
+            contribution = _read(spec, payload, _query_defaults(request), key)
+            # One connection throughout: the rows staged while preparing live on it.
+            with hub.db.connection() as pinned:
+                return _contribute(pinned, contribution)
 
     def _contribute(pinned: Connection, contribution: Contribution) -> tuple[bytes, bool]:
         prepared = staged = None
