@@ -16,6 +16,7 @@ from phalanx.clock import to_micros
 from phalanx.hub import Hub
 from phalanx.ingest.rows import ledger_row, marking_fields, report_values, scope_of
 from phalanx.members.model import Principal
+from phalanx.policy.model import Scope
 from phalanx.store import scopes as scope_store
 from phalanx.store import staging as staging_store
 
@@ -37,8 +38,7 @@ def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepare
     Runs before the write transaction, on its connection (store/staging.py), which then
     drops the staged rows its own checks change: values that turn out stored, re-reports,
     assessments corrected for history. None when staging does not apply: on PostgreSQL
-    (COPY is fast already), for a published source's import (not scored), and when a
-    scope does not exist yet (the write transaction creates it).
+    (COPY is fast already) and for a published source's import (not scored).
     """
     early = prepared.early
     if not hub.db.is_sqlite or early is None:
@@ -54,7 +54,7 @@ def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepare
         if found is None:
             found = scope_store.find(conn, scope)
             if found is None:
-                return None
+                found = _create_scope(hub, scope)
             scope_ids[scope] = found
         scope_ids[id(marking)] = found
         fields[id(marking)] = marking_fields(marking)
@@ -94,3 +94,12 @@ def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepare
         ),
     )
     return Staged(prepared, scope_ids)
+
+
+def _create_scope(hub: Hub, scope: Scope) -> int:
+    # A scope nobody used yet (every scope of a new hub, a new recipient list): created in
+    # a short transaction of its own, so that this contribution is staged too rather than
+    # written row by row under the single writer. Scope rows are content-addressed and
+    # never change, so one made for a contribution that then fails is reused later.
+    with hub.db.transaction() as writer:
+        return scope_store.get_or_create(writer, hub.db, scope)
