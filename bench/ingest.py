@@ -22,6 +22,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
@@ -206,6 +207,7 @@ def run_engine(
     lock = threading.Lock()
     local = threading.local()
     client_starts = itertools.count()
+    placed: set[int] = set()  # API workers that hold a client's connection
 
     def post(body: tuple[bytes, int]) -> None:
         client = getattr(local, "client", None)
@@ -217,11 +219,7 @@ def run_engine(
             with lock:
                 order = next(client_starts)
             time.sleep(args.stagger * order)
-            client = local.client = httpx.Client(
-                base_url=f"http://127.0.0.1:{args.port}",
-                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-                timeout=600,
-            )
+            client = local.client = connect(args.port, token, server.pid, placed, lock)
         response = client.post(
             "/api/v1/contributions",
             content=body[0],
@@ -256,6 +254,50 @@ def run_engine(
         "worker_cpu_s": balance,
         **counts,
     }
+
+
+def connect(port: int, token: str, server: int, placed: set[int], lock: threading.Lock) -> Any:
+    """A kept-alive client whose connection an API worker without a client accepted.
+
+    Staggered starts usually spread clients over the workers, but a busy worker's event
+    loop may still win the accept (it only waits for the interpreter lock): then two
+    clients share a core for the whole run. This reconnects until the connection lands
+    on a free worker, as a load balancer in front of the workers would place it.
+    """
+    for _attempt in range(50):
+        client = httpx.Client(
+            base_url=f"http://127.0.0.1:{port}",
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            timeout=600,
+        )
+        stream = client.get("/healthz").extensions["network_stream"]
+        worker = worker_of(server, stream.get_extra_info("client_addr")[1], port)
+        with lock:
+            if worker is None or worker not in placed:
+                placed.add(worker or 0)
+                return client
+        client.close()
+    raise SystemExit("could not place a client on a free API worker")
+
+
+def worker_of(server: int, client_port: int, port: int) -> int | None:
+    """The API worker process holding the server end of the connection from ``client_port``."""
+    inode = None
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote = fields[1].split(":")[1], fields[2].split(":")[1]
+        if int(local, 16) == port and int(remote, 16) == client_port:
+            inode = fields[9]
+    if inode is None:
+        return None
+    for child in Path(f"/proc/{server}/task/{server}/children").read_text().split():
+        for fd in Path(f"/proc/{child}/fd").iterdir():
+            try:
+                if os.readlink(fd) == f"socket:[{inode}]":
+                    return int(child)
+            except OSError:
+                continue
+    return None
 
 
 def cpu_reference() -> float:
