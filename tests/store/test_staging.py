@@ -100,13 +100,16 @@ class Store:
         """Every row an ingest writes, in an order that does not depend on insert order."""
         queries = {
             "observables": "SELECT id, type, value FROM observables ORDER BY id",
-            "reports": "SELECT observable_id, org_id, contribution_id, scope_id, kind, tlp, pap,"
-            " labels, confidence, valid_from, valid_until, comment, anonymous, embargo_until,"
-            " victim_country, created_at, updated_at, revoked_at FROM reports"
-            " ORDER BY contribution_id, observable_id, scope_id",
+            # By id: the staged write inserts reports in key order, as the plain one does.
+            "reports": "SELECT id, observable_id, org_id, contribution_id, scope_id, kind, tlp,"
+            " pap, labels, confidence, valid_from, valid_until, comment, anonymous,"
+            " embargo_until, victim_country, created_at, updated_at, revoked_at FROM reports"
+            " ORDER BY id",
             "ledger": "SELECT org_id, at, kind, centipoints, reason, shown_class, true_class,"
             " observable_id, contribution_id, report_id, credit_unit, by_org_id"
-            " FROM alliance_ledger ORDER BY contribution_id, observable_id",
+            # Each unit's rows in item order (its earning row first); rows re-scored in
+            # the write transaction follow the staged ones, so units may interleave apart.
+            " FROM alliance_ledger ORDER BY contribution_id, credit_unit, id",
             "scopes": "SELECT id, digest FROM scopes ORDER BY id",
             "contributions": "SELECT id, org_id, item_count, new_count, known_count,"
             " rejected_count FROM contributions ORDER BY id",
@@ -182,3 +185,26 @@ def test_staged_rows_are_ignored_when_policy_changed_after_preparing(tmp_path: P
             )
     assert result.counts == {"new": 1, "known": 0, "rejected": 0}
     assert "red" not in {row[5] for row in store.rows()["reports"]}
+
+
+def test_a_scope_made_for_staging_and_gone_before_the_write_is_made_again(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "staged.db", True)
+    hub, principal = store.hub, store.principals[0]
+    request = pipeline.Request(list(records_of([{"value": "198.51.100.9"}])), {}, "json")
+    with hub.db.connection() as pinned:
+        with hub.db.read(on=pinned) as conn:
+            prepared = pipeline.prepare(hub, conn, principal=principal, request=request)
+            staged = staged_rows.stage(hub, conn, principal=principal, prepared=prepared)
+        assert staged is not None and len(staged.created) == 1  # a new hub: no scope yet
+        with hub.db.transaction() as conn:  # as a restore of an earlier copy would
+            conn.exec_driver_sql("DELETE FROM scopes")
+        with hub.db.transaction(on=pinned) as conn:
+            result = pipeline.run(
+                hub, conn, principal=principal, request=request, prepared=prepared, staged=staged
+            )
+    assert result.counts == {"new": 1, "known": 0, "rejected": 0}
+    rows = store.rows()
+    assert len(rows["scopes"]) == 1 and len(rows["reports"]) == 1
+    assert rows["reports"][0][4] == rows["scopes"][0][0]  # the report names the new scope

@@ -31,6 +31,7 @@ from phalanx.clock import to_micros
 from phalanx.errors import InvalidInput, TooLarge
 from phalanx.formats.base import ParseProblem, ReadResult
 from phalanx.hub import Hub
+from phalanx.ingest import staged as staged_rows
 from phalanx.ingest.items import (
     Directory,
     ItemPreparer,
@@ -233,7 +234,7 @@ def run(
             return ContributionResult("", [], replayed=True, body=stored)
     if prepared is None or prepared.policy_version != world_store.policy_version(conn):
         prepared = prepare(hub, conn, principal=principal, request=request)
-    if staged is not None and staged.prepared is not prepared:
+    if staged is not None and not staged_rows.usable(conn, staged, prepared):
         staged = None
     classified = _classify(hub, conn, principal, prepared, request.published, staged)
     result = _store(hub, conn, principal, request, classified, prepared, staged)

@@ -30,6 +30,7 @@ class Staged:
 
     prepared: Prepared
     scope_ids: dict[object, int]  # as pipeline._scope_id caches them: by id(marking), by scope
+    created: frozenset[int] = frozenset()  # scopes made for this contribution (_create_scope)
 
 
 def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepared) -> Staged | None:
@@ -44,6 +45,7 @@ def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepare
     if not hub.db.is_sqlite or early is None:
         return None
     scope_ids: dict[object, int] = {}
+    created: set[int] = set()
     fields: dict[int, tuple[tuple[object, ...], tuple[object, ...]]] = {}
     for item in prepared.first.values():
         marking = item.marking
@@ -55,6 +57,7 @@ def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepare
             found = scope_store.find(conn, scope)
             if found is None:
                 found = _create_scope(hub, scope)
+                created.add(found)
             scope_ids[scope] = found
         scope_ids[id(marking)] = found
         fields[id(marking)] = marking_fields(marking)
@@ -74,7 +77,7 @@ def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepare
             report_slot_rows.append((slot, org, *values))
         assessment = found.get(key)
         if assessment is None:
-            items.append((key, kind, obs.value, slot, None, None))
+            items.append((key, item.index, kind, obs.value, slot, None, None))
             continue
         points = assessment.score
         # A ledger row's shared columns follow from its points, reason and verdict alone.
@@ -84,7 +87,7 @@ def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepare
             ledger_slot = ledger_slots[scored] = len(ledger_slot_rows)
             row = ledger_row(org, at, key, assessment, None)
             ledger_slot_rows.append((ledger_slot, *staging_store.split_ledger_row(row)[0]))
-        items.append((key, kind, obs.value, slot, ledger_slot, points.unit))
+        items.append((key, item.index, kind, obs.value, slot, ledger_slot, points.unit))
     staging_store.fill(
         conn,
         staging_store.Rows(
@@ -93,7 +96,15 @@ def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepare
             ledger_slots=ledger_slot_rows,
         ),
     )
-    return Staged(prepared, scope_ids)
+    return Staged(prepared, scope_ids, frozenset(created))
+
+
+def usable(conn: Connection, staged: Staged, prepared: Prepared) -> bool:
+    """Whether the write transaction may use ``staged``: staged from this very preparation,
+    and the scopes made for it still there (its rows name them)."""
+    if staged.prepared is not prepared:
+        return False
+    return not staged.created or scope_store.existing(conn, staged.created) == staged.created
 
 
 def _create_scope(hub: Hub, scope: Scope) -> int:

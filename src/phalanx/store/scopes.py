@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import orjson
 from sqlalchemy import Connection, func, select
@@ -38,6 +38,12 @@ def get_or_create(conn: Connection, db: Database, scope: Scope) -> int:
         )
     )
     return int(conn.execute(select(scopes.c.id).where(scopes.c.digest == digest)).scalar_one())
+
+
+def existing(conn: Connection, ids: Collection[int]) -> set[int]:
+    """Which of these scope ids have a row."""
+    found = conn.execute(select(scopes.c.id).where(scopes.c.id.in_(list(ids)))).scalars()
+    return {int(scope_id) for scope_id in found}
 
 
 def _id_of(conn: Connection, digest: str) -> int | None:

@@ -44,7 +44,7 @@ _LEDGER_UNIT = LEDGER_COLUMNS.index("credit_unit")
 _TABLES = {
     # One row per distinct observable: its value, and the slots of its report and ledger row
     # (NULL once the write transaction dropped that row).
-    ITEMS: ("key INTEGER PRIMARY KEY", "type", "value", REPORTS, LEDGER, "credit_unit"),
+    ITEMS: ("key INTEGER PRIMARY KEY", "item", "type", "value", REPORTS, LEDGER, "credit_unit"),
     REPORT_SLOTS: ("slot INTEGER PRIMARY KEY", *REPORT_SLOT),
     LEDGER_SLOTS: ("slot INTEGER PRIMARY KEY", *LEDGER_SLOT),
 }
@@ -54,7 +54,7 @@ _TABLES = {
 class Rows:
     """What one contribution stages."""
 
-    # (key, type, value, report slot, ledger slot or None, credit unit or None)
+    # (key, item index, type, value, report slot, ledger slot or None, credit unit or None)
     items: Sequence[tuple[object, ...]]
     report_slots: Sequence[tuple[object, ...]]  # (slot, *REPORT_SLOT)
     ledger_slots: Sequence[tuple[object, ...]]  # (slot, *LEDGER_SLOT)
@@ -153,12 +153,17 @@ def staged_points(conn: Connection) -> int:
 
 def move_reports(conn: Connection, contribution_id: int) -> int:
     """Insert the staged reports under ``contribution_id``; return how many."""
-    return _move(conn, REPORTS, REPORT_SLOTS, "reports", REPORT_COLUMNS, contribution_id)
+    # In key order, as the plain write sorts them: one ordered sweep of the observable index.
+    return _move(conn, REPORTS, REPORT_SLOTS, "reports", REPORT_COLUMNS, contribution_id, "key")
 
 
 def move_ledger(conn: Connection, contribution_id: int) -> int:
     """Insert the staged ledger rows under ``contribution_id``; return how many."""
-    return _move(conn, LEDGER, LEDGER_SLOTS, "alliance_ledger", LEDGER_COLUMNS, contribution_id)
+    # In item order, as the plain write appends them: a unit's earning row comes before the
+    # rows of the same unit that earned nothing more.
+    return _move(
+        conn, LEDGER, LEDGER_SLOTS, "alliance_ledger", LEDGER_COLUMNS, contribution_id, "item"
+    )
 
 
 def _move(
@@ -168,13 +173,14 @@ def _move(
     target: str,
     columns: Sequence[str],
     contribution_id: int,
+    order: str,
 ) -> int:
     own = {"observable_id": "s.key", "credit_unit": "s.credit_unit", "contribution_id": "?"}
     picks = [own.get(column, f"m.{column}") for column in columns]
-    # CROSS JOIN: the items lead, in key order, and find their slot by its primary key.
+    # CROSS JOIN: the items lead and find their slot by its primary key.
     result = conn.exec_driver_sql(
         f"INSERT INTO {target} ({', '.join(columns)}) SELECT {', '.join(picks)}"
-        f" FROM temp.{ITEMS} s CROSS JOIN temp.{slots} m ON m.slot = s.{row} ORDER BY s.key",
+        f" FROM temp.{ITEMS} s CROSS JOIN temp.{slots} m ON m.slot = s.{row} ORDER BY s.{order}",
         (contribution_id,),
     )
     return int(result.rowcount)
