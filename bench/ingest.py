@@ -140,17 +140,21 @@ def tree_rss(pid: int) -> int:
                 )
                 * 1024
             )
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-            pending.extend(int(child) for child in children)
+            pending.extend(children(current))
         except (FileNotFoundError, StopIteration, ProcessLookupError):
             continue
     return total
 
 
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started (the server's API workers and resource tracker)."""
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
 def worker_cpu(pid: int) -> list[float]:
     """CPU seconds of each API worker under the server ``pid``: shows how balanced a run was."""
     seconds = []
-    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+    for child in children(pid):
         fields = Path(f"/proc/{child}/stat").read_text().rpartition(")")[2].split()
         used = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
         if used >= 1:  # not multiprocessing's resource tracker
@@ -290,11 +294,11 @@ def worker_of(server: int, client_port: int, port: int) -> int | None:
             inode = fields[9]
     if inode is None:
         return None
-    for child in Path(f"/proc/{server}/task/{server}/children").read_text().split():
+    for child in children(server):
         for fd in Path(f"/proc/{child}/fd").iterdir():
             try:
                 if os.readlink(fd) == f"socket:[{inode}]":
-                    return int(child)
+                    return child
             except OSError:
                 continue
     return None

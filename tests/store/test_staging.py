@@ -10,6 +10,7 @@ holds a key collision; both stores must end up with the same rows and the same a
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -66,8 +67,18 @@ class Store:
                 (key,),
             )
 
-    def contribute(self, org: int, items: list[dict[str, Any]], defaults: dict[str, Any]) -> Any:
-        """Run one contribution the way the REST API does; return its answer."""
+    def contribute(
+        self,
+        org: int,
+        items: list[dict[str, Any]],
+        defaults: dict[str, Any],
+        before_write: Callable[[Connection, staged_rows.Staged | None], None] | None = None,
+    ) -> Any:
+        """Run one contribution the way the REST API does; return its answer.
+
+        ``before_write`` runs between staging and the write transaction, with the connection
+        the rows are staged on.
+        """
         self.at += timedelta(minutes=1)
         hub, principal = self.hub, self.principals[org]
         request = pipeline.Request(list(records_of(items)), defaults, "json")
@@ -80,6 +91,8 @@ class Store:
                     else None
                 )
             self.stagings += staged is not None
+            if before_write is not None:
+                before_write(pinned, staged)
             with hub.db.transaction(on=pinned) as conn:
                 result = pipeline.run(
                     hub,
@@ -168,43 +181,32 @@ def test_staged_writes_store_what_plain_writes_store(tmp_path: Path, seed: int) 
 def test_staged_rows_are_ignored_when_policy_changed_after_preparing(tmp_path: Path) -> None:
     store = Store(tmp_path / "staged.db", True)
     store.contribute(0, [{"value": "8.8.8.8"}], {})
-    hub, principal = store.hub, store.principals[0]
-    request = pipeline.Request(list(records_of([{"value": "198.51.100.7"}])), {}, "json")
-    with hub.db.connection() as pinned:
-        with hub.db.read(on=pinned) as conn:
-            prepared = pipeline.prepare(hub, conn, principal=principal, request=request)
-            staged = staged_rows.stage(hub, conn, principal=principal, prepared=prepared)
+
+    def change_policy(pinned: Connection, staged: staged_rows.Staged | None) -> None:
         assert staged is not None
-        with hub.db.transaction() as conn:
+        with store.hub.db.transaction() as conn:
             world_store.bump(conn)
-        with hub.db.transaction(on=pinned) as conn:
+        with store.hub.db.read(on=pinned) as conn:
             # Stale staged rows would put the report in the wrong place: spoil them.
             conn.exec_driver_sql("UPDATE temp.staged_report_slots SET tlp = 'red'")
-            result = pipeline.run(
-                hub, conn, principal=principal, request=request, prepared=prepared, staged=staged
-            )
-    assert result.counts == {"new": 1, "known": 0, "rejected": 0}
-    assert "red" not in {row[5] for row in store.rows()["reports"]}
+
+    answer = store.contribute(0, [{"value": "198.51.100.7"}], {}, change_policy)
+    assert answer["counts"] == {"new": 1, "known": 0, "rejected": 0}
+    assert "red" not in {row[6] for row in store.rows()["reports"]}
 
 
 def test_a_scope_made_for_staging_and_gone_before_the_write_is_made_again(
     tmp_path: Path,
 ) -> None:
     store = Store(tmp_path / "staged.db", True)
-    hub, principal = store.hub, store.principals[0]
-    request = pipeline.Request(list(records_of([{"value": "198.51.100.9"}])), {}, "json")
-    with hub.db.connection() as pinned:
-        with hub.db.read(on=pinned) as conn:
-            prepared = pipeline.prepare(hub, conn, principal=principal, request=request)
-            staged = staged_rows.stage(hub, conn, principal=principal, prepared=prepared)
+
+    def drop_scopes(_pinned: Connection, staged: staged_rows.Staged | None) -> None:
         assert staged is not None and len(staged.created) == 1  # a new hub: no scope yet
-        with hub.db.transaction() as conn:  # as a restore of an earlier copy would
+        with store.hub.db.transaction() as conn:  # as a restore of an earlier copy would
             conn.exec_driver_sql("DELETE FROM scopes")
-        with hub.db.transaction(on=pinned) as conn:
-            result = pipeline.run(
-                hub, conn, principal=principal, request=request, prepared=prepared, staged=staged
-            )
-    assert result.counts == {"new": 1, "known": 0, "rejected": 0}
+
+    answer = store.contribute(0, [{"value": "198.51.100.9"}], {}, drop_scopes)
+    assert answer["counts"] == {"new": 1, "known": 0, "rejected": 0}
     rows = store.rows()
     assert len(rows["scopes"]) == 1 and len(rows["reports"]) == 1
     assert rows["reports"][0][4] == rows["scopes"][0][0]  # the report names the new scope

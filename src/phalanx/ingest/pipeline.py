@@ -31,7 +31,6 @@ from phalanx.clock import to_micros
 from phalanx.errors import InvalidInput, TooLarge
 from phalanx.formats.base import ParseProblem, ReadResult
 from phalanx.hub import Hub
-from phalanx.ingest import staged as staged_rows
 from phalanx.ingest.items import (
     Directory,
     ItemPreparer,
@@ -47,7 +46,7 @@ from phalanx.ingest.rows import (
     report_values,
     scope_of,
 )
-from phalanx.ingest.staged import Staged
+from phalanx.ingest.staged import Staged, usable
 from phalanx.members.model import Principal
 from phalanx.members.service import org_ids_by_name, redaction_rules
 from phalanx.observables.normalize import normalize
@@ -234,7 +233,7 @@ def run(
             return ContributionResult("", [], replayed=True, body=stored)
     if prepared is None or prepared.policy_version != world_store.policy_version(conn):
         prepared = prepare(hub, conn, principal=principal, request=request)
-    if staged is not None and not staged_rows.usable(conn, staged, prepared):
+    if staged is not None and not usable(conn, staged, prepared):
         staged = None
     classified = _classify(hub, conn, principal, prepared, request.published, staged)
     result = _store(hub, conn, principal, request, classified, prepared, staged)

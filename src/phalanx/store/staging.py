@@ -12,7 +12,7 @@ its rows share.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -102,15 +102,13 @@ def store_observables(conn: Connection, keys: Collection[int]) -> Stored:
     )
     present = [key for key in keys if key not in inserted]
     collisions: set[int] = set()
-    for start in range(0, len(present), CHUNK):
-        chunk = present[start : start + CHUNK]
+    for marks, chunk in _key_chunks(present):
         collisions.update(
             key
             for key, same in conn.exec_driver_sql(
                 f"SELECT s.key, s.type = o.type AND s.value = o.value FROM temp.{ITEMS} s"
-                f" CROSS JOIN observables o ON o.id = s.key"
-                f" WHERE s.key IN ({', '.join('?' * len(chunk))})",
-                tuple(chunk),
+                f" CROSS JOIN observables o ON o.id = s.key WHERE s.key IN ({marks})",
+                chunk,
             )
             if not same
         )
@@ -133,13 +131,15 @@ def credited_units(conn: Connection, org_id: int) -> set[str]:
 
 def discard(conn: Connection, row: str, keys: Collection[int]) -> None:
     """Drop staged rows (``REPORTS`` or ``LEDGER``) the write transaction decided otherwise."""
-    ordered = sorted(keys)
-    for start in range(0, len(ordered), CHUNK):
-        chunk = ordered[start : start + CHUNK]
-        conn.exec_driver_sql(
-            f"UPDATE temp.{ITEMS} SET {row} = NULL WHERE key IN ({', '.join('?' * len(chunk))})",
-            tuple(chunk),
-        )
+    for marks, chunk in _key_chunks(sorted(keys)):
+        conn.exec_driver_sql(f"UPDATE temp.{ITEMS} SET {row} = NULL WHERE key IN ({marks})", chunk)
+
+
+def _key_chunks(keys: Sequence[int]) -> Iterator[tuple[str, tuple[int, ...]]]:
+    """``keys`` in chunks a statement can bind, each with its ``?, ?, …`` placeholders."""
+    for start in range(0, len(keys), CHUNK):
+        chunk = tuple(keys[start : start + CHUNK])
+        yield ", ".join("?" * len(chunk)), chunk
 
 
 def staged_points(conn: Connection) -> int:
