@@ -93,7 +93,7 @@ class Store:
             self.stagings += staged is not None
             if before_write is not None:
                 before_write(pinned, staged)
-            with hub.db.transaction(on=pinned) as conn:
+            with hub.db.transaction(on=pinned, foreign_keys=staged is None) as conn:
                 result = pipeline.run(
                     hub,
                     conn,
@@ -129,6 +129,11 @@ class Store:
         }
         with self.hub.db.read() as conn:
             return {name: list(conn.exec_driver_sql(sql).all()) for name, sql in queries.items()}
+
+    def dangling(self) -> list[Any]:
+        """Rows naming a row that does not exist (the staged write skips SQLite's checks)."""
+        with self.hub.db.read() as conn:
+            return list(conn.exec_driver_sql("PRAGMA foreign_key_check").all())
 
 
 def _member(hub: Hub, conn: Connection, name: str, kind: str, country: str) -> Principal:
@@ -170,6 +175,7 @@ def test_staged_writes_store_what_plain_writes_store(tmp_path: Path, seed: int) 
         answers.append(staged.contribute(org, items, defaults))
         assert answers[-1] == plain.contribute(org, items, defaults)
     assert staged.rows() == plain.rows()
+    assert staged.dangling() == plain.dangling() == []
     # Every contribution was staged (the new scope's too), and the comparison covered each
     # kind of item: new, known, repeated within a batch, and refused for a collision.
     assert staged.stagings == 8
@@ -210,3 +216,4 @@ def test_a_scope_made_for_staging_and_gone_before_the_write_is_made_again(
     rows = store.rows()
     assert len(rows["scopes"]) == 1 and len(rows["reports"]) == 1
     assert rows["reports"][0][4] == rows["scopes"][0][0]  # the report names the new scope
+    assert store.dangling() == []

@@ -104,7 +104,10 @@ async def create_contribution(
         if stored is not None:
             return stored, True
         try:
-            with hub.db.transaction(on=pinned) as conn:
+            # Staged rows reference only what the write inserts (observables, the
+            # contribution) or checks (scopes, the caller's organisation and key) first:
+            # SQLite's per-row foreign-key probes would only lengthen the single writer's turn.
+            with hub.db.transaction(on=pinned, foreign_keys=staged is None) as conn:
                 result = run(
                     hub,
                     conn,

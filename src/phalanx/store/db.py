@@ -55,25 +55,35 @@ class Database:
 
     @contextmanager
     def transaction(
-        self, *, write: bool = True, on: Connection | None = None
+        self, *, write: bool = True, on: Connection | None = None, foreign_keys: bool = True
     ) -> Iterator[Connection]:
         """Run a block in one transaction: commit on success, roll back on any error.
 
         ``on`` is a connection from ``connection()`` to run it on (a fresh one otherwise).
+        ``foreign_keys=False`` lets SQLite skip its foreign-key checks for this transaction
+        alone: for a bulk write whose every reference the block itself has just inserted or
+        verified (ingest/staged.py); PostgreSQL always checks.
         """
         with self._write_lock(write):
             if on is not None:
-                with self._begin(on, write):
+                with self._begin(on, write, foreign_keys):
                     yield on
                 return
-            with self.engine.connect() as conn, self._begin(conn, write):
+            with self.engine.connect() as conn, self._begin(conn, write, foreign_keys):
                 yield conn
 
     @contextmanager
-    def _begin(self, conn: Connection, write: bool) -> Iterator[None]:
+    def _begin(self, conn: Connection, write: bool, foreign_keys: bool = True) -> Iterator[None]:
         conn.info[_WRITE] = write
-        with conn.begin():
-            yield
+        unchecked = self.is_sqlite and not foreign_keys
+        if unchecked:
+            _sqlite_foreign_keys(conn, on=False)
+        try:
+            with conn.begin():
+                yield
+        finally:
+            if unchecked:
+                _sqlite_foreign_keys(conn, on=True)
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
@@ -237,6 +247,14 @@ def _sqlite_engine(url: str, cache_mib: int, echo: bool) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get(_WRITE) else "BEGIN")
 
     return engine
+
+
+def _sqlite_foreign_keys(conn: Connection, *, on: bool) -> None:
+    # On the driver's connection: through SQLAlchemy the statement would begin a
+    # transaction, and inside one SQLite ignores this pragma.
+    conn.connection.dbapi_connection.execute(  # type: ignore[union-attr]
+        f"PRAGMA foreign_keys={'ON' if on else 'OFF'}"
+    )
 
 
 def driver_sql(conn: Connection, statement: ClauseElement) -> tuple[str, Any]:
