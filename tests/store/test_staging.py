@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy import Connection
 
@@ -106,6 +107,8 @@ class Store:
                 staging.clear(conn)
                 assert not _temp_tables(conn)
         answer = result.to_json()
+        # The staged write renders the answer ahead (ingest/outcomes.py): the same bytes.
+        assert result.response() == orjson.dumps(answer)
         answer.pop("contribution_id")
         return answer
 
@@ -126,6 +129,9 @@ class Store:
             "scopes": "SELECT id, digest FROM scopes ORDER BY id",
             "contributions": "SELECT id, org_id, item_count, new_count, known_count,"
             " rejected_count FROM contributions ORDER BY id",
+            # Each contribution's audit entry: its counts, points and the outcomes' digest.
+            "audit": "SELECT action, details FROM audit_events"
+            " WHERE action = 'contribution.create' ORDER BY seq",
         }
         with self.hub.db.read() as conn:
             return {name: list(conn.exec_driver_sql(sql).all()) for name, sql in queries.items()}

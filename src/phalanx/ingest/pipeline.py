@@ -39,6 +39,7 @@ from phalanx.ingest.items import (
     PreparedItem,
     RejectedItem,
 )
+from phalanx.ingest.outcomes import Outcome, rendered_now
 from phalanx.ingest.rows import (
     ledger_row,
     marking_fields,
@@ -50,7 +51,6 @@ from phalanx.ingest.staged import Staged, usable
 from phalanx.members.model import Principal
 from phalanx.members.service import org_ids_by_name, redaction_rules
 from phalanx.observables.normalize import normalize
-from phalanx.redaction import Redaction
 from phalanx.sharing import communities as community_service
 from phalanx.store import observables as observable_store
 from phalanx.store import reports as report_store
@@ -59,42 +59,6 @@ from phalanx.store import staging as staging_store
 from phalanx.store import world as world_store
 from phalanx.store.reports import OwnReport
 from phalanx.store.tables import contributions
-
-
-# Not frozen: one per item, and frozen __init__ costs several times more.
-@dataclass(slots=True)
-class Outcome:
-    """What happened to one item."""
-
-    index: int
-    input: str
-    outcome: str  # new | known | rejected
-    type: str | None = None
-    value: str | None = None
-    reason: str | None = None
-    redacted: tuple[Redaction, ...] = ()
-    novelty: str | None = None  # novel | corroborating | published | benign (accepted items)
-    points: float | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the API form (reason and redactions only when there are some)."""
-        data: dict[str, Any] = {
-            "input": self.input,
-            "type": self.type,
-            "value": self.value,
-            "outcome": self.outcome,
-        }
-        if self.novelty is not None:
-            data["novelty"] = self.novelty
-            data["points"] = self.points
-        if self.reason:
-            data["reason"] = self.reason
-        if self.redacted:
-            data["redacted"] = [
-                {"kind": r.kind, "start": r.start, "end": r.end, "note": r.describe()}
-                for r in self.redacted
-            ]
-        return data
 
 
 @dataclass
@@ -109,11 +73,20 @@ class ContributionResult:
     row_id: int | None = None  # the contributions row (None for a replay)
     body: bytes | None = None
     reports_added: int = 0
+    items_json: bytes | None = None  # the items' JSON array, when the write rendered it
 
     def response(self) -> bytes:
         """The API response body; serialise it after the write transaction where possible."""
-        if self.body is None:
+        if self.body is not None:
+            return self.body
+        if self.items_json is None:
             self.body = orjson.dumps(self.to_json())
+            return self.body
+        # orjson.dumps(self.to_json()) byte for byte, around the items rendered already.
+        head = orjson.dumps(
+            {"contribution_id": self.contribution_id, "counts": self.counts, "points": self.points}
+        )
+        self.body = b"".join((head[:-1], b',"items":', self.items_json, b"}"))
         return self.body
 
     def to_json(self) -> dict[str, Any]:
@@ -458,6 +431,10 @@ def _store(
         added = staging_store.move_reports(conn, contribution_id)
     report_store.refresh(conn, refreshed)
     points = _score(hub, conn, principal, classified, contribution_id, now, staged)
+    if staged is None:
+        items_json, lines = None, "".join([o.digest_line() for o in ordered])
+    else:
+        items_json, lines = rendered_now(ordered, staged.rendered)
     record(
         conn,
         hub.db,
@@ -473,7 +450,7 @@ def _store(
             "reports_added": added,
             "reports_refreshed": len(refreshed),
             "points": points,
-            "digest": _digest(ordered),
+            "digest": hashlib.sha256(lines.encode()).hexdigest(),
         },
     )
     return ContributionResult(
@@ -483,6 +460,7 @@ def _store(
         points=points,
         row_id=contribution_id,
         reports_added=added,
+        items_json=items_json,
     )
 
 
@@ -548,9 +526,3 @@ def _report_rows(
         values = report_values(fields, entry.scope_id, kind, valid_from, at)
         rows.append((entry.key, principal.org_id, contribution_id, *values))
     return rows, refreshed
-
-
-def _digest(outcomes: list[Outcome]) -> str:
-    # One update of the joined lines: the same digest as a line at a time, for one call.
-    lines = "".join([f"{o.index}\t{o.type}\t{o.value}\t{o.outcome}\n" for o in outcomes])
-    return hashlib.sha256(lines.encode()).hexdigest()

@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 
 from phalanx.clock import to_micros
 from phalanx.hub import Hub
+from phalanx.ingest.outcomes import Rendered, render
 from phalanx.ingest.rows import ledger_row, marking_fields, report_values, scope_of
 from phalanx.members.model import Principal
 from phalanx.policy.model import Scope
@@ -31,6 +32,7 @@ class Staged:
     prepared: Prepared
     scope_ids: dict[object, int]  # as pipeline._scope_id caches them: by id(marking), by scope
     created: frozenset[int] = frozenset()  # scopes made for this contribution (_create_scope)
+    rendered: Rendered | None = None  # the outcomes' answer as prepared (ingest/outcomes.py)
 
 
 def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepared) -> Staged | None:
@@ -96,7 +98,8 @@ def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepare
             ledger_slots=ledger_slot_rows,
         ),
     )
-    return Staged(prepared, scope_ids, frozenset(created))
+    rendered = render(prepared.outcomes.values())
+    return Staged(prepared, scope_ids, frozenset(created), rendered)
 
 
 def usable(conn: Connection, staged: Staged, prepared: Prepared) -> bool:
