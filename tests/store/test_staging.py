@@ -223,3 +223,22 @@ def test_a_scope_made_for_staging_and_gone_before_the_write_is_made_again(
     assert len(rows["scopes"]) == 1 and len(rows["reports"]) == 1
     assert rows["reports"][0][4] == rows["scopes"][0][0]  # the report names the new scope
     assert store.dangling() == []
+
+
+def test_units_credited_between_staging_and_writing_earn_nothing_again(tmp_path: Path) -> None:
+    # The first contribution credits the unit alpha-gaming.net; the second names it again.
+    first = [{"value": "http://alpha-gaming.net/x.php"}]
+    later = [{"value": "a.alpha-gaming.net"}, {"value": "beta-c2.org"}]
+    plain = Store(tmp_path / "plain.db", False)
+    plain.contribute(0, first, {})
+    expected = plain.contribute(0, later, {})
+    assert [item["points"] > 0 for item in expected["items"]] == [False, True]
+
+    store = Store(tmp_path / "staged.db", True)
+
+    def write_first(_pinned: Connection, staged: staged_rows.Staged | None) -> None:
+        assert staged is not None and not staged.credited  # nothing credited when staged
+        store.contribute(0, first, {})  # the same organisation's earlier write lands first
+
+    assert store.contribute(0, later, {}, write_first) == expected
+    assert store.dangling() == []

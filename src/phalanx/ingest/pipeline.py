@@ -48,6 +48,7 @@ from phalanx.ingest.rows import (
     scope_of,
 )
 from phalanx.ingest.staged import Staged, usable
+from phalanx.ingest.staged import credited_units as staged_credited_units
 from phalanx.members.model import Principal
 from phalanx.members.service import org_ids_by_name, redaction_rules
 from phalanx.observables.normalize import normalize
@@ -343,7 +344,7 @@ def _classify(
             early=None if stored.collisions else prepared.early,
             credited=None
             if staged is None
-            else staging_store.credited_units(conn, principal.org_id),
+            else staged_credited_units(conn, staged, principal.org_id),
         )
     )
     if staged is not None and redone is not None:

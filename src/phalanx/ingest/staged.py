@@ -33,6 +33,9 @@ class Staged:
     scope_ids: dict[object, int]  # as pipeline._scope_id caches them: by id(marking), by scope
     created: frozenset[int] = frozenset()  # scopes made for this contribution (_create_scope)
     rendered: Rendered | None = None  # the outcomes' answer as prepared (ingest/outcomes.py)
+    # The staged units the organisation had earned points for, up to ledger row ``mark``.
+    credited: frozenset[str] = frozenset()
+    mark: int = 0
 
 
 def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepared) -> Staged | None:
@@ -99,7 +102,24 @@ def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepare
         ),
     )
     rendered = render(prepared.outcomes.values())
-    return Staged(prepared, scope_ids, frozenset(created), rendered)
+    # Read in this transaction, so the mark and the credited units agree.
+    credited = frozenset(staging_store.credited_units(conn, org))
+    mark = staging_store.ledger_mark(conn)
+    return Staged(prepared, scope_ids, frozenset(created), rendered, credited, mark)
+
+
+def credited_units(conn: Connection, staged: Staged, org_id: int) -> set[str]:
+    """The staged items' credit units ``org_id`` has earned points for, in the write.
+
+    Staging read them; the write reads only the ledger rows written since (an earlier
+    write of the same organisation), rather than probing the ledger once per staged item
+    while every other writer waits.
+    """
+    facts = staged.prepared.facts
+    since = staging_store.credited_since(conn, org_id, staged.mark)
+    if since and facts is not None:
+        return set(staged.credited) | (since & set(facts.units.values()))
+    return set(staged.credited)
 
 
 def usable(conn: Connection, staged: Staged, prepared: Prepared) -> bool:

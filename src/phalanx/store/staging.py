@@ -133,6 +133,23 @@ def credited_units(conn: Connection, org_id: int) -> set[str]:
     )
 
 
+def ledger_mark(conn: Connection) -> int:
+    """The newest ledger row's id: rows written later have larger ids (none is deleted)."""
+    return int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM alliance_ledger").scalar())
+
+
+def credited_since(conn: Connection, org_id: int, mark: int) -> set[str]:
+    """The credit units that earned ``org_id`` points in ledger rows after ``mark``."""
+    # No DISTINCT: the set removes repeats without the temporary B-tree (half the time).
+    return set(
+        conn.exec_driver_sql(
+            "SELECT credit_unit FROM alliance_ledger WHERE org_id = ? AND id > ?"
+            " AND kind = 'contribution' AND centipoints > 0",
+            (org_id, mark),
+        ).scalars()
+    )
+
+
 def discard(conn: Connection, row: str, keys: Collection[int]) -> None:
     """Drop staged rows (``REPORTS`` or ``LEDGER``) the write transaction decided otherwise."""
     for marks, chunk in _key_chunks(sorted(keys)):
