@@ -1,4 +1,4 @@
-"""Migrations keep what is stored: the observables table rebuilt on SQLite (0008)."""
+"""Migrations keep what is stored: observables rebuilt on SQLite (0008), ledger unit keys (0011)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from alembic import command
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from phalanx.alliance import ledger
+from phalanx.alliance.scoring import unit_key
 from phalanx.members import service as members
 from phalanx.policy.markings import TLP
 from phalanx.policy.model import Scope
@@ -96,3 +98,32 @@ def command_downgrade(db: Database, revision: str) -> None:
     with db.transaction() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, revision)
+
+
+def test_ledger_rows_get_their_unit_keys_and_their_units_are_still_found(
+    database_url: str,
+) -> None:
+    db = Database(database_url)
+    units = ["domain:alpha-gaming.net", "ipv4:198.51.100.7", None]  # feedback rows have none
+    command_downgrade(db, "0010_taxii_derivations")
+    try:
+        with db.transaction() as conn:
+            org = members.create_org(conn, db, name="Acme", kind="vendor", country="DE", now=NOW)
+            for unit in units:
+                conn.execute(
+                    text(
+                        "INSERT INTO alliance_ledger (org_id, at, kind, centipoints, reason,"
+                        " credit_unit) VALUES (:org, 0, 'contribution', 500, 'novel', :unit)"
+                    ),
+                    {"org": org.id, "unit": unit},
+                )
+    finally:
+        migrate.upgrade(db)  # the store goes back to the head revision whatever happens
+    with db.read() as conn:
+        stored = conn.execute(text("SELECT credit_unit, unit_key FROM alliance_ledger ORDER BY id"))
+        assert list(stored) == [(u, None if u is None else unit_key(u)) for u in units]
+        wanted = ["domain:alpha-gaming.net", "ipv4:198.51.100.8"]
+        assert ledger.credited_units(conn, org.id, wanted) == {"domain:alpha-gaming.net"}
+    command_downgrade(db, "0010_taxii_derivations")  # and back: the text index again
+    migrate.upgrade(db)
+    db.dispose()

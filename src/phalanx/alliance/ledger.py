@@ -40,6 +40,7 @@ COLUMNS = (
     "report_id",
     "credit_unit",
     "by_org_id",
+    "unit_key",  # scoring.unit_key of the credit unit (None without one)
 )
 
 
@@ -81,16 +82,18 @@ def add_rows(conn: Connection, hub: Hub, rows: Sequence[tuple[object, ...]]) -> 
 
 def credited_units(conn: Connection, org_id: int, units: Sequence[str]) -> set[str]:
     """Which of these credit units already earned the organisation points."""
+    wanted = set(units)
+    keys = sorted({scoring.unit_key(unit) for unit in wanted})
     found: set[str] = set()
-    for start in range(0, len(units), CHUNK):
+    for start in range(0, len(keys), CHUNK):
         query = select(alliance_ledger.c.credit_unit).where(
             alliance_ledger.c.org_id == org_id,
             alliance_ledger.c.kind == "contribution",
             alliance_ledger.c.centipoints > 0,
-            alliance_ledger.c.credit_unit.in_(units[start : start + CHUNK]),
+            alliance_ledger.c.unit_key.in_(keys[start : start + CHUNK]),
         )
         found.update(conn.execute(query.distinct()).scalars())
-    return found
+    return found & wanted  # a key names its unit but for a 1-in-2^64 chance
 
 
 def record_feedback(
@@ -159,6 +162,7 @@ def record_feedback(
         report_id,
         None,
         by_org,
+        None,
     )
     add_rows(conn, hub, [row])
     from phalanx.alliance import standing  # a cycle otherwise: standing reads the ledger
@@ -174,6 +178,7 @@ def _earned(
     total = conn.execute(
         select(func.coalesce(func.sum(alliance_ledger.c.centipoints), 0)).where(
             alliance_ledger.c.org_id == org_id,
+            alliance_ledger.c.unit_key == scoring.unit_key(unit),
             alliance_ledger.c.credit_unit == unit,
             alliance_ledger.c.centipoints > 0,
             alliance_ledger.c.observable_id == observable_id,

@@ -6,6 +6,7 @@ Shared by the write transaction (ingest/pipeline.py) and by the rows staged befo
 
 from __future__ import annotations
 
+from phalanx.alliance import scoring
 from phalanx.alliance.assess import Assessment
 from phalanx.alliance.novelty import NAMES
 from phalanx.clock import to_micros
@@ -34,7 +35,7 @@ def ledger_row(
     shown, true = NAMES[a.verdict.shown], NAMES[a.verdict.true]
     reason, unit = a.score.reason, a.score.unit
     return (org_id, at, "contribution", a.score.centipoints, reason, shown, true, key,
-            contribution_id, None, unit, None)  # fmt: skip
+            contribution_id, None, unit, None, scoring.unit_key(unit))  # fmt: skip
 
 
 def report_values(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection
 
+from phalanx.alliance import scoring
 from phalanx.clock import to_micros
 from phalanx.hub import Hub
 from phalanx.ingest.outcomes import Rendered, render
@@ -82,7 +83,7 @@ def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepare
             report_slot_rows.append((slot, org, *values))
         assessment = found.get(key)
         if assessment is None:
-            items.append((key, item.index, kind, obs.value, slot, None, None))
+            items.append((key, item.index, kind, obs.value, slot, None, None, None))
             continue
         points = assessment.score
         # A ledger row's shared columns follow from its points, reason and verdict alone.
@@ -91,8 +92,9 @@ def stage(hub: Hub, conn: Connection, *, principal: Principal, prepared: Prepare
         if ledger_slot is None:
             ledger_slot = ledger_slots[scored] = len(ledger_slot_rows)
             row = ledger_row(org, at, key, assessment, None)
-            ledger_slot_rows.append((ledger_slot, *staging_store.split_ledger_row(row)[0]))
-        items.append((key, item.index, kind, obs.value, slot, ledger_slot, points.unit))
+            ledger_slot_rows.append((ledger_slot, *staging_store.ledger_slot(row)))
+        unit, unit_key = points.unit, scoring.unit_key(points.unit)
+        items.append((key, item.index, kind, obs.value, slot, ledger_slot, unit, unit_key))
     staging_store.fill(
         conn,
         staging_store.Rows(

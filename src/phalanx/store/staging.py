@@ -36,15 +36,16 @@ CHUNK = 5_000
 # six values per item costs about half of three tables of two or three.
 REPORT_SLOT = tuple(c for c in REPORT_COLUMNS if c not in ("observable_id", "contribution_id"))
 # Likewise a ledger row's, but for its credit unit: shared by the items that scored alike.
-LEDGER_SLOT = tuple(
-    c for c in LEDGER_COLUMNS if c not in ("observable_id", "contribution_id", "credit_unit")
-)
+_OWN_LEDGER_COLUMNS = ("observable_id", "contribution_id", "credit_unit", "unit_key")
+LEDGER_SLOT = tuple(c for c in LEDGER_COLUMNS if c not in _OWN_LEDGER_COLUMNS)
 _LEDGER_SHARED = tuple(LEDGER_COLUMNS.index(c) for c in LEDGER_SLOT)
-_LEDGER_UNIT = LEDGER_COLUMNS.index("credit_unit")
 _TABLES = {
     # One row per distinct observable: its value, and the slots of its report and ledger row
     # (NULL once the write transaction dropped that row).
-    ITEMS: ("key INTEGER PRIMARY KEY", "item", "type", "value", REPORTS, LEDGER, "credit_unit"),
+    ITEMS: (
+        "key INTEGER PRIMARY KEY",
+        *("item", "type", "value", REPORTS, LEDGER, "credit_unit", "unit_key"),
+    ),
     REPORT_SLOTS: ("slot INTEGER PRIMARY KEY", *REPORT_SLOT),
     LEDGER_SLOTS: ("slot INTEGER PRIMARY KEY", *LEDGER_SLOT),
 }
@@ -54,15 +55,16 @@ _TABLES = {
 class Rows:
     """What one contribution stages."""
 
-    # (key, item index, type, value, report slot, ledger slot or None, credit unit or None)
+    # (key, item index, type, value, report slot, ledger slot or None, credit unit or None,
+    # its unit key or None)
     items: Sequence[tuple[object, ...]]
     report_slots: Sequence[tuple[object, ...]]  # (slot, *REPORT_SLOT)
     ledger_slots: Sequence[tuple[object, ...]]  # (slot, *LEDGER_SLOT)
 
 
-def split_ledger_row(row: Sequence[object]) -> tuple[tuple[object, ...], str]:
-    """A ledger row (``ledger.COLUMNS`` order) as its slot's columns and its credit unit."""
-    return tuple(row[i] for i in _LEDGER_SHARED), str(row[_LEDGER_UNIT])
+def ledger_slot(row: Sequence[object]) -> tuple[object, ...]:
+    """A ledger row's (``ledger.COLUMNS`` order) columns its slot holds."""
+    return tuple(row[i] for i in _LEDGER_SHARED)
 
 
 def fill(conn: Connection, rows: Rows) -> None:
@@ -126,7 +128,7 @@ def credited_units(conn: Connection, org_id: int) -> set[str]:
     return set(
         conn.exec_driver_sql(
             f"SELECT DISTINCT l.credit_unit FROM temp.{ITEMS} s CROSS JOIN alliance_ledger l"
-            " ON l.org_id = ? AND l.credit_unit = s.credit_unit"
+            " ON l.org_id = ? AND l.unit_key = s.unit_key AND l.credit_unit = s.credit_unit"
             " WHERE l.kind = 'contribution' AND l.centipoints > 0",
             (org_id,),
         ).scalars()
@@ -196,7 +198,12 @@ def _move(
     contribution_id: int,
     order: str,
 ) -> int:
-    own = {"observable_id": "s.key", "credit_unit": "s.credit_unit", "contribution_id": "?"}
+    own = {
+        "observable_id": "s.key",
+        "credit_unit": "s.credit_unit",
+        "unit_key": "s.unit_key",
+        "contribution_id": "?",
+    }
     picks = [own.get(column, f"m.{column}") for column in columns]
     # CROSS JOIN: the items lead and find their slot by its primary key.
     result = conn.exec_driver_sql(

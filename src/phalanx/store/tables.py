@@ -318,15 +318,16 @@ alliance_ledger = Table(
     Column("report_id", BigInteger, nullable=True),
     Column("credit_unit", Text, nullable=True),
     Column("by_org_id", BigInteger, nullable=True),
+    Column("unit_key", BigInteger, nullable=True),  # alliance.scoring.unit_key(credit_unit)
 )
 Index("ix_alliance_ledger_org_id", alliance_ledger.c.org_id, alliance_ledger.c.id)
 # Partial indexes: only earning rows are looked up by unit, only feedback rows by report.
 _EARNING = alliance_ledger.c.centipoints > 0
 _FEEDBACK = alliance_ledger.c.report_id.isnot(None)
 Index(
-    "ix_alliance_ledger_org_unit",
+    "ix_alliance_ledger_org_unit_key",
     alliance_ledger.c.org_id,
-    alliance_ledger.c.credit_unit,
+    alliance_ledger.c.unit_key,
     sqlite_where=_EARNING,
     postgresql_where=_EARNING,
 )
