@@ -56,8 +56,10 @@ class OneConnection(Database):
 
     @contextmanager
     def transaction(
-        self, *, write: bool = True, on: Connection | None = None
+        self, *, write: bool = True, on: Connection | None = None, foreign_keys: bool = True
     ) -> Iterator[Connection]:
+        # foreign_keys is ignored: inside the one open transaction SQLite keeps checking,
+        # which only makes the staged write stricter here.
         if not write:
             yield self.conn
             return
