@@ -82,7 +82,8 @@ class Database:
             with conn.begin():
                 yield
         finally:
-            if unchecked:
+            # An invalidated connection is discarded, not pooled: nothing to switch back.
+            if unchecked and not conn.invalidated:
                 _sqlite_foreign_keys(conn, on=True)
 
     @contextmanager
