@@ -57,24 +57,23 @@ def upgrade() -> None:
             [{"row_id": row_id, "key": unit_key(unit)} for row_id, unit in rows],
         )
         last = rows[-1][0]
-    op.create_index(
-        "ix_alliance_ledger_org_unit_key",
-        "alliance_ledger",
-        ["org_id", "unit_key"],
-        sqlite_where=EARNING,
-        postgresql_where=EARNING,
-    )
+    _earning_index("ix_alliance_ledger_org_unit_key", "unit_key")
     op.drop_index("ix_alliance_ledger_org_unit", table_name="alliance_ledger")
 
 
 def downgrade() -> None:
     """Index the units' text again; drop unit_key."""
+    _earning_index("ix_alliance_ledger_org_unit", "credit_unit")
+    op.drop_index("ix_alliance_ledger_org_unit_key", table_name="alliance_ledger")
+    op.drop_column("alliance_ledger", "unit_key")
+
+
+def _earning_index(name: str, unit_column: str) -> None:
+    """The ledger's (organisation, unit) index over earning rows only."""
     op.create_index(
-        "ix_alliance_ledger_org_unit",
+        name,
         "alliance_ledger",
-        ["org_id", "credit_unit"],
+        ["org_id", unit_column],
         sqlite_where=EARNING,
         postgresql_where=EARNING,
     )
-    op.drop_index("ix_alliance_ledger_org_unit_key", table_name="alliance_ledger")
-    op.drop_column("alliance_ledger", "unit_key")
