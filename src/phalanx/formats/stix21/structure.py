@@ -98,11 +98,11 @@ def check_object(obj: Any) -> None:
     if not isinstance(obj, dict):
         raise InvalidInput("a STIX object must be a JSON object")
     kind = obj.get("type")
-    if not isinstance(kind, str) or not _TYPE.fullmatch(kind):
+    if not isinstance(kind, str) or (kind not in _TYPE_NAMES and not _type_name(kind)):
         raise InvalidInput(f"not a STIX type name: {kind!r}", field="type")
     if "id" not in obj:
         raise InvalidInput("required property is missing", field="id")
-    if not is_identifier(obj["id"], kind):
+    if not _own_identifier(obj["id"], kind):
         raise InvalidInput(f"not a '{kind}--<UUID>' identifier: {obj['id']!r}", field="id")
     for field in _required_fields(kind):
         if field not in obj:
@@ -111,6 +111,31 @@ def check_object(obj: Any) -> None:
         if field in obj and not is_timestamp(obj[field]):
             raise InvalidInput(f"not an RFC 3339 UTC timestamp: {obj[field]!r}", field=field)
     _check_references(obj)
+
+
+# Type names seen valid: a bundle holds a handful, checked once each rather than per object.
+_TYPE_NAMES: set[str] = set()
+_MAX_REMEMBERED = 4_096
+
+
+def _type_name(kind: str) -> bool:
+    if not _TYPE.fullmatch(kind):
+        return False
+    if len(_TYPE_NAMES) < _MAX_REMEMBERED:
+        _TYPE_NAMES.add(kind)
+    return True
+
+
+def _own_identifier(value: Any, kind: str) -> bool:
+    """``is_identifier(value, kind)`` for a valid ``kind``, without remembering ``value``.
+
+    An object's own id is seen once, so caching it (as references are) only churns the
+    cache; ``kind`` is checked already, so only the UUID is left to match.
+    """
+    if not isinstance(value, str):
+        return False
+    prefix, separator, tail = value.partition("--")
+    return prefix == kind and bool(separator) and _UUID.fullmatch(tail) is not None
 
 
 def _required_fields(kind: str) -> tuple[str, ...]:
@@ -122,12 +147,28 @@ def _required_fields(kind: str) -> tuple[str, ...]:
     return ("created", "modified", *_REQUIRED.get(kind, ()))
 
 
+# Property name -> 0 (not a reference), 1 (``*_ref``) or 2 (``*_refs``): an object's dozen
+# property names recur across a bundle, so each is classified once.
+_REFERENCE_KIND: dict[str, int] = {}
+
+
+def _reference_kind(field: str) -> int:
+    found = 1 if field.endswith("_ref") else 2 if field.endswith("_refs") else 0
+    if len(_REFERENCE_KIND) < _MAX_REMEMBERED:
+        _REFERENCE_KIND[field] = found
+    return found
+
+
 def _check_references(obj: dict[str, Any]) -> None:
     """Every top-level ``*_ref`` holds an identifier and every ``*_refs`` a list of them (§2.7)."""
+    kinds = _REFERENCE_KIND
     for field, value in obj.items():
-        if not field.endswith(_REFERENCE_SUFFIXES):
+        found = kinds.get(field)
+        if found is None:
+            found = _reference_kind(field)
+        if not found:
             continue
-        if field.endswith("_ref"):
+        if found == 1:
             references = [value]
         else:
             if not isinstance(value, list) or not value:
