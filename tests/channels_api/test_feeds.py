@@ -209,6 +209,25 @@ def test_a_refresh_interval_serves_the_stored_version_until_the_store_changes(
     assert lines(deploy.ok_feed(acme, channel["id"]).content) == {IPS[0], IPS[1]}
 
 
+def test_a_withdrawn_value_leaves_the_feed_at_once_and_the_delta_says_so(
+    client: Any, hub: Any, member: Any
+) -> None:
+    """A withdrawal changes no report id, yet the next fetch, inside the interval, drops it."""
+    hub.settings = hub.settings.with_(channel_refresh_seconds=3600)
+    deploy = Deploy(client, None)
+    acme, reader = member("Acme"), member("Reader")
+    deploy.contribute(acme, [{"type": "ipv4", "value": ip} for ip in IPS[:2]])
+    channel = deploy.channel(reader, "edl-ip")
+    assert lines(deploy.ok_feed(reader, channel["id"]).content) == {IPS[0], IPS[1]}
+
+    gone = client.delete(f"/api/v1/observables/ipv4/{IPS[0]}", headers=acme.auth)
+
+    assert gone.status_code == 204, gone.text
+    assert lines(deploy.ok_feed(reader, channel["id"]).content) == {IPS[1]}
+    delta = _items_of(deploy, reader, channel["id"], since=1)
+    assert (delta["from"], delta["to"], delta["added"], delta["removed"]) == (1, 2, [], [IPS[0]])
+
+
 def _items_of(deploy: Deploy, member: Any, channel_id: int, since: int) -> dict[str, Any]:
     response = deploy.ok_feed(member, channel_id, since=str(since))
     assert response.headers["content-type"] == "application/json"

@@ -13,9 +13,12 @@ from starlette.responses import Response
 from phalanx.api.deps import get_hub, purpose_of, read_body, requires
 from phalanx.clock import parse_timestamp, to_micros
 from phalanx.errors import InvalidInput, TooLarge
+from phalanx.ingest.withdraw import withdraw
 from phalanx.intel.merge import view_json
 from phalanx.lookup import service
+from phalanx.lookup.service import not_found
 from phalanx.members.model import Action, Principal
+from phalanx.observables.ids import observable_key
 from phalanx.observables.kinds import parse_type
 from phalanx.observables.normalize import normalize
 from phalanx.policy.labels import normalize_label
@@ -42,6 +45,37 @@ def get_observable(
     viewer = hub.viewer(caller, purpose_of(request, caller))
     with hub.db.read() as conn:
         return _json(view_json(service.get_observable(hub, conn, viewer, obs)))
+
+
+@router.delete("/observables/{type}/{value:path}", status_code=204)
+def withdraw_observable(
+    type: str,
+    value: str,
+    request: Request,
+    caller: Principal = Depends(requires(Action.CONTRIBUTE)),
+) -> Response:
+    """Withdraw your organisation's reports of a value (ingest/withdraw.py).
+
+    404 exactly as for an unknown value when your organisation has no live report of it:
+    other organisations' reports are neither touched nor revealed.
+    """
+    hub = get_hub(request)
+    obs = normalize(value, type)
+    with hub.db.transaction() as conn:
+        withdrawn = withdraw(
+            hub,
+            conn,
+            org_id=caller.org_id,
+            keys=[observable_key(obs)],
+            at=to_micros(hub.clock()),
+            actor_org_id=caller.org_id,
+            actor=caller.key_id,
+            subject=f"{obs.type.value}:{obs.value}",
+            why="withdrawn",
+        )
+        if not withdrawn:
+            raise not_found(obs)
+    return Response(status_code=204)
 
 
 @router.post("/lookup")

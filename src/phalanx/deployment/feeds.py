@@ -60,6 +60,7 @@ from phalanx.policy.markings import PAP, TLP
 from phalanx.policy.model import Viewer
 from phalanx.policy.plan import VisibilityPlan
 from phalanx.store import channels as channel_store
+from phalanx.store import reports as report_store
 from phalanx.store.channels import Version
 
 PURPOSE = "network-defense"  # what a deployment channel is for
@@ -342,9 +343,10 @@ def store_mark(hub: Hub, conn: Connection, channel: Channel) -> str:
     scopes = hub.scopes.all(conn)
     plan = hub.plan(conn, channel_viewer(conn, channel))
     top = channel_store.store_mark(conn)
+    withdrawn = report_store.withdrawals(conn)
     feedback = feedback_store.last_change(conn)
     until = "" if plan.stable_until is None else str(to_micros(plan.stable_until))
-    return f"{world.version}/{len(scopes)}/{top}/{feedback}/{until}"
+    return f"{world.version}/{len(scopes)}/{top}/{withdrawn}/{feedback}/{until}"
 
 
 def current(

@@ -22,11 +22,13 @@ from sqlalchemy import (
 
 from phalanx.policy.labels import LIKE_ESCAPE, label_pattern
 from phalanx.policy.plan import VisibilityPlan
+from phalanx.store import world as world_store
 from phalanx.store.db import Database
 from phalanx.store.tables import observables, organisations, reports
 from phalanx.store.visibility import allows, visible
 
 CHUNK = 5_000
+WITHDRAWALS = "reports_withdrawn"  # hub_meta counter (``withdrawals``)
 FEW = 16  # observables read at most: filtered by the plan in Python, not in SQL
 INSERT_COLUMNS = (
     "observable_id",
@@ -127,6 +129,34 @@ def refresh(conn: Connection, changes: Sequence[dict[str, object]]) -> None:
             update(reports).where(reports.c.id == bindparam("rid")),
             [{"rid": c["id"], **{k: v for k, v in c.items() if k != "id"}} for c in changes],
         )
+
+
+def withdraw(conn: Connection, org_id: int, keys: Sequence[int], at: int) -> int:
+    """Revoke the organisation's live reports of these observables; return how many.
+
+    A revoked report is kept (its points, sightings and feedback refer to it) but no read,
+    export or channel serves it again (``visibility.visible``).
+    """
+    withdrawn = 0
+    for start in range(0, len(keys), CHUNK):
+        result = conn.execute(
+            update(reports)
+            .where(
+                reports.c.observable_id.in_(keys[start : start + CHUNK]),
+                reports.c.org_id == org_id,
+                reports.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=at, updated_at=at)
+        )
+        withdrawn += int(result.rowcount or 0)
+    if withdrawn:
+        world_store.bump(conn, WITHDRAWALS)
+    return withdrawn
+
+
+def withdrawals(conn: Connection) -> int:
+    """How many withdrawals changed reports so far: channels recompute when it moves."""
+    return world_store.counter(conn, WITHDRAWALS)
 
 
 def for_keys(

@@ -357,6 +357,15 @@ def _versions(versions: Versions) -> ColumnElement[bool] | None:
     return or_(*terms) if terms else false()
 
 
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """What a delete removed, per contributing organisation."""
+
+    versions: int
+    removed: dict[int, list[bytes]]  # org id -> the JSON of its versions that went
+    latest: dict[int, bytes | None]  # org id -> its newest version left (None: none left)
+
+
 def delete_versions(
     conn: Connection,
     db: Database,
@@ -367,15 +376,15 @@ def delete_versions(
     selection: Selection,
     org_id: int,
     admin: bool,
-) -> int:
-    """Delete the visible versions of one object that match; return how many went.
+) -> Deletion:
+    """Delete the visible versions of one object that match; say what went and what is left.
 
     NotFound when the caller sees none; Forbidden when it sees versions another organisation
     contributed (only the contributor, or a hub admin, removes an object).
     """
     lock_writes(conn, db)
     statement = (
-        select(_o.c.seq, _o.c.org_id)
+        select(_o.c.seq, _o.c.org_id, _o.c.content)
         .where(and_(*_filters(query, selection, object_id)), condition(plan))
         .order_by(_o.c.seq)
     )
@@ -388,21 +397,28 @@ def delete_versions(
     t = stix_objects.c
     for start in range(0, len(seqs), CHUNK):
         conn.execute(delete(stix_objects).where(t.seq.in_(seqs[start : start + CHUNK])))
-    for owner in sorted({row.org_id for row in rows}):
-        _reflag(conn, object_id, owner)
-    return len(seqs)
+    removed: dict[int, list[bytes]] = {}
+    for row in rows:
+        removed.setdefault(row.org_id, []).append(bytes(row.content))
+    latest = {owner: _reflag(conn, object_id, owner) for owner in sorted(removed)}
+    return Deletion(len(seqs), removed, latest)
 
 
-def _reflag(conn: Connection, object_id: str, org_id: int) -> None:
-    """Recompute the newest/oldest marks of one history after versions left it."""
+def _reflag(conn: Connection, object_id: str, org_id: int) -> bytes | None:
+    """Recompute the newest/oldest marks of one history after versions left it.
+
+    Returns the JSON of the newest version left, or None when the history is empty.
+    """
     t = stix_objects.c
     remaining = conn.execute(
         select(t.seq, t.version_us, t.date_added).where(t.stix_id == object_id, t.org_id == org_id)
     ).all()
     if not remaining:
-        return
+        return None
     newest = max(remaining, key=lambda r: (r.version_us, r.date_added)).seq
     oldest = min(remaining, key=lambda r: (r.version_us, r.date_added)).seq
     where = and_(t.stix_id == object_id, t.org_id == org_id)
     conn.execute(update(stix_objects).where(where).values(is_latest=t.seq == newest))
     conn.execute(update(stix_objects).where(where).values(is_first=t.seq == oldest))
+    content = conn.execute(select(t.content).where(t.seq == newest)).scalar_one()
+    return bytes(content)

@@ -37,12 +37,17 @@ _VERSION = "policy_version"
 
 def policy_version(conn: Connection) -> int:
     """Return the current policy version."""
-    value = conn.execute(select(hub_meta.c.value).where(hub_meta.c.key == _VERSION)).scalar()
+    return counter(conn, _VERSION)
+
+
+def counter(conn: Connection, key: str) -> int:
+    """A change counter kept in ``hub_meta`` (0 before its first change)."""
+    value = conn.execute(select(hub_meta.c.value).where(hub_meta.c.key == key)).scalar()
     return int(value or 0)
 
 
-def bump(conn: Connection) -> None:
-    """Mark the policy as changed (inside the transaction that changed it).
+def bump(conn: Connection, key: str = _VERSION) -> None:
+    """Mark the policy (or another ``counter``) as changed, in the transaction that did it.
 
     An upsert: were the migration's row missing (a store emptied table by table), a plain
     UPDATE would change nothing, the version would never move, and every worker would keep
@@ -53,7 +58,7 @@ def bump(conn: Connection) -> None:
             "INSERT INTO hub_meta (key, value) VALUES (:k, '1') ON CONFLICT (key) DO UPDATE "
             "SET value = CAST(CAST(hub_meta.value AS INTEGER) + 1 AS TEXT)"
         ),
-        {"k": _VERSION},
+        {"k": key},
     )
 
 

@@ -5,7 +5,9 @@ stored (by ``date_added``) and their places in the envelope. A job reads those v
 and runs their indicators and SCOs through the contribution pipeline as the organisation
 that posted them, in their collection's defaults, then, in the transaction that writes the
 reports, links the stored versions to the contribution, adds to the status resource why an
-object yielded no report, and deletes itself: every POST is derived exactly once.
+object yielded no report, and deletes itself: every POST is derived exactly once. A revoked
+indicator yields no report: in the same transaction, the organisation's reports of what it
+stood for are withdrawn (taxii/withdraw.py), unless another object of the job reports them.
 
 Jobs run one at a time, oldest first, across all processes (a lease on the oldest row says
 who holds it), so reports keep the order of the POSTs. A worker that dies mid-job leaves its
@@ -48,6 +50,7 @@ from phalanx.members.service import principal_of_key
 from phalanx.store import stix_objects as object_store
 from phalanx.store.db import Database
 from phalanx.store.tables import stix_objects, taxii_derivations, taxii_status
+from phalanx.taxii import withdraw
 
 log = logging.getLogger("phalanx.taxii")
 
@@ -227,10 +230,12 @@ def _derive(hub: Hub, job: Job) -> None:
     prepared: pipeline.Prepared | None = None
     with hub.db.read() as conn:
         contents = _contents(conn, hub.db, [added for _, _, added in job.positions])
-        records, lines, notes = _records(job, contents)
+        read = _records(job, contents)
+        records, lines, notes = read.records, read.lines, read.notes
         request = pipeline.Request(records, job.defaults, "taxii")
-        if records:
+        if records or read.revoked:
             principal = principal_of_key(conn, job.key_db_id)
+        if records and principal is not None:
             prepared = pipeline.prepare(hub, conn, principal=principal, request=request)
     with hub.db.transaction() as conn:
         # This transaction writes stix_objects rows (their contribution) and then the audit
@@ -240,7 +245,7 @@ def _derive(hub: Hub, job: Job) -> None:
         object_store.lock_writes(conn, hub.db)
         if not _holds(conn, job):
             return  # the lease ran out and another worker took the job over
-        if principal is not None:
+        if records and principal is not None:
             result = pipeline.run(
                 hub, conn, principal=principal, request=request, prepared=prepared
             )
@@ -257,6 +262,8 @@ def _derive(hub: Hub, job: Job) -> None:
                     )
                     .values(contribution_id=result.row_id)
                 )
+        if read.revoked and principal is not None:
+            _withdraw_revoked(hub, conn, job, principal, read)
         _annotate(conn, job, notes)
         conn.execute(delete(taxii_derivations).where(_j.id == job.id))
     if records:
@@ -264,19 +271,55 @@ def _derive(hub: Hub, job: Job) -> None:
         hub.db.grew("reports", len(records))
 
 
-def _records(
-    job: Job, contents: Mapping[int, bytes]
-) -> tuple[list[dict[str, Any]], list[int], dict[int, list[str]]]:
+def _withdraw_revoked(
+    hub: Hub, conn: Connection, job: Job, principal: Principal, read: _Read
+) -> None:
+    """Withdraw what the job's revoked indicators stood for, but what its other objects report."""
+    kept = withdraw.claimed_keys(read.reported)
+    for index, obj in read.revoked.items():
+        keys = withdraw.claimed_keys([obj]) - kept
+        withdrawn = withdraw.withdraw(
+            hub,
+            conn,
+            org_id=job.org_id,
+            keys=keys,
+            at=to_micros(hub.clock()),
+            actor_org_id=principal.org_id,
+            actor=principal.key_id,
+            subject=str(obj.get("id")),
+            why="revoked",
+        )
+        remark = f"revoked: {withdrawn} report(s) withdrawn" if withdrawn else "revoked"
+        read.notes.setdefault(index, []).append(remark)
+
+
+@dataclass(slots=True)
+class _Read:
+    """A job's stored objects, read back for the pipeline."""
+
+    records: list[dict[str, Any]]  # pipeline records
+    lines: list[int]  # each record's envelope position
+    notes: dict[int, list[str]]  # remarks by envelope position
+    revoked: dict[int, dict[str, Any]]  # revoked indicators by envelope position
+    reported: list[dict[str, Any]]  # the other objects
+
+
+def _records(job: Job, contents: Mapping[int, bytes]) -> _Read:
     """The pipeline records of a job's stored objects, their envelope positions, and remarks."""
     notes: dict[int, list[str]] = {}
     present: list[int] = []  # envelope positions of the objects still stored
     chosen: list[Any] = []
+    revoked: dict[int, dict[str, Any]] = {}
     for index, _, added in job.positions:
-        if added in contents:
-            present.append(index)
-            chosen.append(orjson.loads(contents[added]))
-        else:
+        if added not in contents:
             notes[index] = ["no report: the object was deleted before its reports were made"]
+            continue
+        obj = orjson.loads(contents[added])
+        if obj.get("type") == "indicator" and withdraw.is_revoked(obj):
+            revoked[index] = obj
+            continue
+        present.append(index)
+        chosen.append(obj)
     records: list[dict[str, Any]] = []
     lines: list[int] = []
     for item in read_objects(chosen):
@@ -287,7 +330,7 @@ def _records(
             continue
         records.append(item)
         lines.append(index)
-    return records, lines, notes
+    return _Read(records, lines, notes, revoked, chosen if revoked else [])
 
 
 def _contents(conn: Connection, db: Database, moments: list[int]) -> dict[int, bytes]:

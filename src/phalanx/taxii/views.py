@@ -28,7 +28,7 @@ from phalanx.hub import Hub
 from phalanx.members.model import Principal
 from phalanx.store import stix_objects as object_store
 from phalanx.store.stix_objects import Selection
-from phalanx.taxii import collections, derive, ingest
+from phalanx.taxii import collections, derive, ingest, withdraw
 from phalanx.taxii.errors import TaxiiRoute
 from phalanx.taxii.media import TAXII_MEDIA_TYPE, check_accept, check_content_type
 from phalanx.taxii.query import (
@@ -285,7 +285,7 @@ def delete_object(request: Request, collection_id: str, object_id: str) -> Respo
             raise Forbidden("deleting needs both read and write access to the collection")
         plan = hub.plan(conn, hub.viewer(caller, purpose_of(request, caller)))
         selection = _selection(hub, conn, collection)
-        deleted = object_store.delete_versions(
+        deletion = object_store.delete_versions(
             conn,
             hub.db,
             plan,
@@ -295,15 +295,29 @@ def delete_object(request: Request, collection_id: str, object_id: str) -> Respo
             org_id=caller.org_id,
             admin=caller.is_admin,
         )
+        at = to_micros(hub.clock())
+        withdrawn = withdraw.after_delete(
+            hub,
+            conn,
+            deletion,
+            object_id=object_id,
+            at=at,
+            actor_org_id=caller.org_id,
+            actor=caller.key_id,
+        )
         record(
             conn,
             hub.db,
             action="taxii.objects.delete",
-            at=to_micros(hub.clock()),
+            at=at,
             actor_org_id=caller.org_id,
             actor=caller.key_id,
             subject=object_id,
-            details={"collection": collection.id, "versions": deleted},
+            details={
+                "collection": collection.id,
+                "versions": deletion.versions,
+                "reports_withdrawn": withdrawn,
+            },
         )
     return Response(status_code=200, media_type=TAXII_MEDIA_TYPE)
 

@@ -174,10 +174,30 @@ def _read_object(index: int, obj: dict[str, Any], context: _Context) -> list[Rea
     return [{"type": kind, "value": value, **common, **origin} for kind, value in pairs]
 
 
+def claimed_pairs(obj: Mapping[str, Any]) -> list[Pair]:
+    """The (type, value) pairs an indicator's pattern or an SCO stands for, revoked or not.
+
+    What an object claimed, for withdrawing it (taxii/withdraw.py); [] for other objects and
+    for an object none can be read from.
+    """
+    try:
+        if obj.get("type") == "indicator":
+            return _pattern_pairs(obj)
+        if obj.get("type") in SCO_TYPES:
+            return observables_from_sco(dict(obj))
+    except (InvalidInput, KeyError, TypeError):
+        return []
+    return []
+
+
 def _indicator_pairs(indicator: dict[str, Any]) -> list[Pair]:
     """The observables of an indicator's pattern, by ``pattern_type`` (§4.7)."""
     if indicator.get("revoked") is True:
         raise InvalidInput("the indicator is revoked", field="revoked")
+    return _pattern_pairs(indicator)
+
+
+def _pattern_pairs(indicator: Mapping[str, Any]) -> list[Pair]:
     pattern = indicator["pattern"]
     if not isinstance(pattern, str) or not pattern.strip():
         raise InvalidInput("must be a non-empty string", field="pattern")
