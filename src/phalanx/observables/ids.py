@@ -86,28 +86,23 @@ def observable_key(obs: Observable) -> int:
 
     Computed straight from the SHA-1 that UUIDv5 is built from (bytes 0-7, with the version
     nibble of byte 6 set as in the UUID) so ingest pays one hash per item and no UUID object.
+    The JSON of value SCOs and hashes is a byte template: no encoder for plain values.
     """
-    kind = sco_type(obs)
-    if kind is None:
-        namespace, name = PHALANX_NAMESPACE_BYTES, f"{obs.type.value}\n{obs.value}"
-    elif obs.type in _VALUE_SCOS or obs.type is ObservableType.CIDR:
-        namespace, name = SCO_NAMESPACE_BYTES, _value_json(obs.value)
-    elif obs.type in STIX_HASH_NAMES:
+    kind, value = obs.type, obs.value
+    if kind in _VALUE_KINDS:
+        if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+            data = _VALUE_PREFIX + value.encode() + b'"}'  # JCS of {"value": v}, no escapes
+        else:
+            data = SCO_NAMESPACE_BYTES + canonical_json({"value": value}).encode()
+    elif kind in _HASH_PREFIXES:
         # Hash values are validated lowercase hex, so the JCS form is a plain template.
-        algorithm = STIX_HASH_NAMES[obs.type]
-        namespace, name = SCO_NAMESPACE_BYTES, f'{{"hashes":{{"{algorithm}":"{obs.value}"}}}}'
+        data = _HASH_PREFIXES[kind] + value.encode() + b'"}}'
+    elif sco_type(obs) is None:
+        data = PHALANX_NAMESPACE_BYTES + f"{kind.value}\n{value}".encode()
     else:
-        namespace, name = SCO_NAMESPACE_BYTES, canonical_json(sco_properties(obs))
-    digest = bytearray(hashlib.sha1(namespace + name.encode()).digest()[:8])
-    digest[6] = (digest[6] & 0x0F) | 0x50
-    return int.from_bytes(digest, "big", signed=True)
-
-
-def _value_json(value: str) -> str:
-    # JCS of {"value": v}: plain printable ASCII needs no escaping, so skip the encoder.
-    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
-        return '{"value":"' + value + '"}'
-    return canonical_json({"value": value})
+        data = SCO_NAMESPACE_BYTES + canonical_json(sco_properties(obs)).encode()
+    number = int.from_bytes(hashlib.sha1(data).digest()[:8], "big") & _VERSION_MASK | 0x5000
+    return number - ((number & _SIGN_BIT) << 1)  # as a signed 64-bit integer
 
 
 def key_of_uid(uid: uuid.UUID) -> int:
@@ -117,3 +112,11 @@ def key_of_uid(uid: uuid.UUID) -> int:
 
 SCO_NAMESPACE_BYTES = STIX_SCO_NAMESPACE.bytes
 PHALANX_NAMESPACE_BYTES = PHALANX_NAMESPACE.bytes
+_VALUE_KINDS = frozenset({*_VALUE_SCOS, ObservableType.CIDR})
+_VALUE_PREFIX = SCO_NAMESPACE_BYTES + b'{"value":"'
+_HASH_PREFIXES = {
+    kind: SCO_NAMESPACE_BYTES + f'{{"hashes":{{"{name}":"'.encode()
+    for kind, name in STIX_HASH_NAMES.items()
+}
+_VERSION_MASK = ~(0xF0 << 8) & (1 << 64) - 1  # byte 6's high nibble, set to 5 (UUIDv5)
+_SIGN_BIT = 1 << 63
