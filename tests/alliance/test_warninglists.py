@@ -100,6 +100,28 @@ def test_public_suffix_entries_match_only_themselves() -> None:
     assert index.match(T.DOMAIN, "mail.google.com") == "top"
 
 
+_LABELS = st.sampled_from(["a", "b", "cdn", "io", "co", "uk", ""])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LABELS, min_size=1, max_size=5).map(".".join))
+def test_a_host_matches_itself_or_a_parent_above_its_public_suffix(host: str) -> None:
+    entries = ("b.io", "cdn.co.uk", "uk", "a.a", "co.uk.")
+    index = WarninglistIndex(
+        [WarningList("hosts", "hostname", entries)], suffixes=frozenset({"co.uk", "io"})
+    )
+    # The rule, spelt out: the host, then each parent, stopping at a public suffix.
+    labels, expected = host.rstrip(".").split("."), None
+    for start in range(len(labels)):
+        parent = ".".join(labels[start:])
+        if start and parent in {"co.uk", "io"}:
+            break
+        if parent in {entry.rstrip(".") for entry in entries}:
+            expected = "hosts"
+            break
+    assert index.match(T.DOMAIN, host) == expected
+
+
 def test_malformed_entries_are_reported_not_fatal() -> None:
     broken = WarningList("b", "cidr", ("10.0.0.0/8", "not-a-network"))
     bad_regex = WarningList("r", "regex", ("(unclosed",))

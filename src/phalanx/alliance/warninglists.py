@@ -282,15 +282,19 @@ class WarninglistIndex:
         host = _host_of(kind, value)
         if host is None:
             return None
-        labels = host.split(".")
-        for start in range(len(labels)):
-            parent = ".".join(labels[start:]) if start else host
-            if start and parent in self.suffixes:
-                return None
-            found = self._hosts.get(parent)
+        # The host, then each parent domain above its public suffix (dropping labels in place:
+        # no list of labels to join again for each parent).
+        parent, hosts, suffixes = host, self._hosts, self.suffixes
+        while True:
+            found = hosts.get(parent)
             if found and (name := _first(found, kind)):
                 return name
-        return None
+            dot = parent.find(".")
+            if dot < 0:
+                return None
+            parent = parent[dot + 1 :]
+            if parent in suffixes:
+                return None
 
 
 class _Ranges:
