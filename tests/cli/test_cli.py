@@ -168,3 +168,33 @@ def test_submit_sends_batches_with_idempotency_keys(cli, hub, served, tmp_path: 
 
     code, _, output = cli("submit", str(listing), "--tlp", "green")  # human summary
     assert code == 0 and "rejected" in output
+
+
+def test_withdraw_removes_the_callers_reports_of_a_value(cli, hub, served, monkeypatch):
+    with hub.db.transaction() as conn:
+        org = service.create_org(
+            conn, hub.db, name="Acme", kind="vendor", country="DE", now=hub.clock()
+        )
+        _, token = service.create_key(conn, hub.db, org=org, role="contributor", now=hub.clock())
+    monkeypatch.setenv("PHALANX_URL", served)
+    monkeypatch.setenv("PHALANX_API_KEY", token)
+    auth = {"Authorization": f"Bearer {token}"}
+    url = "http://evil.example/gate.php?id=7#top"
+    sent = httpx.post(
+        f"{served}/api/v1/contributions",
+        json={"items": [{"value": url}, {"value": "198.51.100.7"}]},
+        headers=auth,
+    )
+    assert sent.status_code == 201, sent.text
+    canonical = sent.json()["items"][0]["value"]
+
+    code, stdout, output = cli("withdraw", "url", canonical, "--json")
+    assert code == 0, output
+    assert orjson.loads(stdout) == {"type": "url", "value": canonical, "withdrawn": True}
+    found = httpx.post(
+        f"{served}/api/v1/lookup", json={"values": [canonical, "198.51.100.7"]}, headers=auth
+    )
+    assert [m["value"] for m in found.json()["matches"]] == ["198.51.100.7"]
+
+    code, _, output = cli("withdraw", "url", canonical)  # nothing of ours left to withdraw
+    assert code != 0 and "404" in output

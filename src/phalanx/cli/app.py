@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from phalanx.cli import admin, channels, feeds, match, members, sharing, submit, taxii
+from phalanx.cli import admin, channels, feeds, match, members, sharing, submit, taxii, withdraw
 from phalanx.misp.cli import misp_app
 
 app = typer.Typer(
@@ -31,6 +31,7 @@ app.add_typer(channels.key_app, name="deploy-key")
 app.add_typer(channels.receipt_app, name="receipt")
 app.command("compliance")(channels.compliance)
 app.command("submit")(submit.submit)
+app.command("withdraw")(withdraw.withdraw)
 app.command("match")(match.match)
 app.command("normalize")(admin.normalize_values)
 app.command("serve")(admin.serve)
