@@ -144,7 +144,8 @@ def served(hub):
     thread.join(10)
 
 
-def test_submit_sends_batches_with_idempotency_keys(cli, hub, served, tmp_path: Path, monkeypatch):
+def contributor_of(hub, served, monkeypatch) -> str:
+    """A contributor key of a new organisation, set as the CLI's PHALANX_URL and API key."""
     with hub.db.transaction() as conn:
         org = service.create_org(
             conn, hub.db, name="Acme", kind="vendor", country="DE", now=hub.clock()
@@ -152,6 +153,11 @@ def test_submit_sends_batches_with_idempotency_keys(cli, hub, served, tmp_path: 
         _, token = service.create_key(conn, hub.db, org=org, role="contributor", now=hub.clock())
     monkeypatch.setenv("PHALANX_URL", served)
     monkeypatch.setenv("PHALANX_API_KEY", token)
+    return token
+
+
+def test_submit_sends_batches_with_idempotency_keys(cli, hub, served, tmp_path: Path, monkeypatch):
+    contributor_of(hub, served, monkeypatch)
     listing = tmp_path / "iocs.txt"
     listing.write_text("198.51.100.1\nevil[.]example\nnot a value\n198.51.100.2\n")
 
@@ -171,13 +177,7 @@ def test_submit_sends_batches_with_idempotency_keys(cli, hub, served, tmp_path: 
 
 
 def test_withdraw_removes_the_callers_reports_of_a_value(cli, hub, served, monkeypatch):
-    with hub.db.transaction() as conn:
-        org = service.create_org(
-            conn, hub.db, name="Acme", kind="vendor", country="DE", now=hub.clock()
-        )
-        _, token = service.create_key(conn, hub.db, org=org, role="contributor", now=hub.clock())
-    monkeypatch.setenv("PHALANX_URL", served)
-    monkeypatch.setenv("PHALANX_API_KEY", token)
+    token = contributor_of(hub, served, monkeypatch)
     auth = {"Authorization": f"Bearer {token}"}
     url = "http://evil.example/gate.php?id=7#top"
     sent = httpx.post(

@@ -45,12 +45,13 @@ from phalanx.formats.base import ParseProblem
 from phalanx.formats.stix21.reader import read_objects
 from phalanx.hub import Hub
 from phalanx.ingest import pipeline
+from phalanx.ingest.withdraw import withdraw
 from phalanx.members.model import Principal
 from phalanx.members.service import principal_of_key
 from phalanx.store import stix_objects as object_store
 from phalanx.store.db import Database
 from phalanx.store.tables import stix_objects, taxii_derivations, taxii_status
-from phalanx.taxii import withdraw
+from phalanx.taxii.withdraw import claimed_keys, is_revoked
 
 log = logging.getLogger("phalanx.taxii")
 
@@ -275,15 +276,15 @@ def _withdraw_revoked(
     hub: Hub, conn: Connection, job: Job, principal: Principal, read: _Read
 ) -> None:
     """Withdraw what the job's revoked indicators stood for, but what its other objects report."""
-    kept = withdraw.claimed_keys(read.reported)
+    kept = claimed_keys(read.reported)
+    at = to_micros(hub.clock())
     for index, obj in read.revoked.items():
-        keys = withdraw.claimed_keys([obj]) - kept
-        withdrawn = withdraw.withdraw(
+        withdrawn = withdraw(
             hub,
             conn,
             org_id=job.org_id,
-            keys=keys,
-            at=to_micros(hub.clock()),
+            keys=claimed_keys([obj]) - kept,
+            at=at,
             actor_org_id=principal.org_id,
             actor=principal.key_id,
             subject=str(obj.get("id")),
@@ -315,7 +316,7 @@ def _records(job: Job, contents: Mapping[int, bytes]) -> _Read:
             notes[index] = ["no report: the object was deleted before its reports were made"]
             continue
         obj = orjson.loads(contents[added])
-        if obj.get("type") == "indicator" and withdraw.is_revoked(obj):
+        if obj.get("type") == "indicator" and is_revoked(obj):
             revoked[index] = obj
             continue
         present.append(index)

@@ -56,7 +56,6 @@ _UUID = re.compile(
 )
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
 _REQUIRED = {"indicator": ("pattern", "valid_from")}
-_REFERENCE_SUFFIXES = ("_ref", "_refs")
 
 
 def is_identifier(value: Any, of_type: str | None = None) -> bool:
@@ -98,7 +97,7 @@ def check_object(obj: Any) -> None:
     if not isinstance(obj, dict):
         raise InvalidInput("a STIX object must be a JSON object")
     kind = obj.get("type")
-    if not isinstance(kind, str) or (kind not in _TYPE_NAMES and not _type_name(kind)):
+    if not isinstance(kind, str) or not _type_name(kind):
         raise InvalidInput(f"not a STIX type name: {kind!r}", field="type")
     if "id" not in obj:
         raise InvalidInput("required property is missing", field="id")
@@ -113,17 +112,10 @@ def check_object(obj: Any) -> None:
     _check_references(obj)
 
 
-# Type names seen valid: a bundle holds a handful, checked once each rather than per object.
-_TYPE_NAMES: set[str] = set()
-_MAX_REMEMBERED = 4_096
-
-
+# Remembered: a bundle holds a handful of type names, checked once each, not per object.
+@lru_cache(maxsize=4_096)
 def _type_name(kind: str) -> bool:
-    if not _TYPE.fullmatch(kind):
-        return False
-    if len(_TYPE_NAMES) < _MAX_REMEMBERED:
-        _TYPE_NAMES.add(kind)
-    return True
+    return _TYPE.fullmatch(kind) is not None
 
 
 def _own_identifier(value: Any, kind: str) -> bool:
@@ -147,25 +139,17 @@ def _required_fields(kind: str) -> tuple[str, ...]:
     return ("created", "modified", *_REQUIRED.get(kind, ()))
 
 
-# Property name -> 0 (not a reference), 1 (``*_ref``) or 2 (``*_refs``): an object's dozen
-# property names recur across a bundle, so each is classified once.
-_REFERENCE_KIND: dict[str, int] = {}
-
-
+# Remembered: an object's dozen property names recur across a bundle. 0 for no reference,
+# 1 for ``*_ref``, 2 for ``*_refs``.
+@lru_cache(maxsize=4_096)
 def _reference_kind(field: str) -> int:
-    found = 1 if field.endswith("_ref") else 2 if field.endswith("_refs") else 0
-    if len(_REFERENCE_KIND) < _MAX_REMEMBERED:
-        _REFERENCE_KIND[field] = found
-    return found
+    return 1 if field.endswith("_ref") else 2 if field.endswith("_refs") else 0
 
 
 def _check_references(obj: dict[str, Any]) -> None:
     """Every top-level ``*_ref`` holds an identifier and every ``*_refs`` a list of them (§2.7)."""
-    kinds = _REFERENCE_KIND
     for field, value in obj.items():
-        found = kinds.get(field)
-        if found is None:
-            found = _reference_kind(field)
+        found = _reference_kind(field)
         if not found:
             continue
         if found == 1:
