@@ -108,20 +108,71 @@ def test_deleting_an_object_withdraws_what_it_reported(hub: Hub, client: TestCli
     assert '"why":"deleted"' in entry["details"].replace(" ", "")
 
 
-def test_deleting_the_newest_version_keeps_what_the_version_left_reports(
+def corrected(n: int, address: str, modified: str = "2026-03-01T00:00:00.000Z") -> dict[str, Any]:
+    """A later version of indicator(n) whose pattern names another address."""
+    return {**indicator(n, modified=modified), "pattern": f"[ipv4-addr:value = '{address}']"}
+
+
+OTHER_VALUE = "/api/v1/observables/ipv4/45.0.2.7"
+
+
+def test_a_new_version_withdraws_what_only_its_earlier_versions_reported(
+    hub: Hub, client: TestClient
+) -> None:
+    author, other = add_member(hub, "Author"), add_member(hub, "Other")
+    add(client, author, [indicator(1)])
+    add(client, other, [indicator(1)])  # another organisation's copy of the same object
+
+    status = add(client, author, [corrected(1, "45.0.2.7")])
+
+    message = status["successes"][0]["message"]
+    assert message == "superseded: 1 report(s) of earlier versions withdrawn"
+    assert orgs_reporting(client, author) == ["Other"]
+    assert orgs_reporting(client, author, OTHER_VALUE) == ["Author"]
+    [entry] = withdrawals(hub)
+    assert entry["subject"] == indicator(1)["id"]
+    assert '"why":"superseded"' in entry["details"].replace(" ", "")
+
+
+def test_a_new_version_that_keeps_its_pattern_withdraws_nothing(
     hub: Hub, client: TestClient
 ) -> None:
     author = add_member(hub, "Author")
-    first = indicator(1)
-    second = {
-        **indicator(1, modified="2026-03-01T00:00:00.000Z"),
-        "pattern": "[ipv4-addr:value = '45.0.2.7']",
-    }
+    add(client, author, [indicator(1)])
+    later = {**indicator(1, modified="2026-03-01T00:00:00.000Z"), "confidence": 90}
+
+    status = add(client, author, [later])
+
+    assert "message" not in status["successes"][0]
+    assert orgs_reporting(client, author) == ["Author"]
+    assert withdrawals(hub) == []
+
+
+def test_only_the_newest_version_speaks_for_an_object(hub: Hub, client: TestClient) -> None:
+    author = add_member(hub, "Author")
+    # Two versions in one envelope, the older one last: the newer one is what is reported.
+    status = add(client, author, [corrected(1, "45.0.2.7"), indicator(1)])
+    assert status["successes"][1]["message"] == (
+        "no report: a later version of this object is stored"
+    )
+    assert orgs_reporting(client, author) == []
+    assert orgs_reporting(client, author, OTHER_VALUE) == ["Author"]
+    # An older version sent on its own, later, changes nothing either.
+    late = add(client, author, [corrected(1, "45.0.3.7", modified="2026-02-01T00:00:00.000Z")])
+    assert late["successes"][0]["message"] == "no report: a later version of this object is stored"
+    assert orgs_reporting(client, author, "/api/v1/observables/ipv4/45.0.3.7") == []
+    assert orgs_reporting(client, author, OTHER_VALUE) == ["Author"]
+
+
+def test_deleting_the_newest_version_withdraws_it_and_a_resend_restores_the_older(
+    hub: Hub, client: TestClient
+) -> None:
+    author = add_member(hub, "Author")
+    first, second = indicator(1), corrected(1, "45.0.2.7")
     add(client, author, [first])
     add(client, author, [second])
-    other_value = "/api/v1/observables/ipv4/45.0.2.7"
-    assert orgs_reporting(client, author) == ["Author"]
-    assert orgs_reporting(client, author, other_value) == ["Author"]
+    assert orgs_reporting(client, author) == []  # superseded by the second version
+    assert orgs_reporting(client, author, OTHER_VALUE) == ["Author"]
 
     gone = client.delete(
         f"{OBJECTS}{first['id']}/",
@@ -130,8 +181,11 @@ def test_deleting_the_newest_version_keeps_what_the_version_left_reports(
     )
 
     assert gone.status_code == 200, gone.text
-    assert orgs_reporting(client, author) == ["Author"]  # the version left still says so
-    assert orgs_reporting(client, author, other_value) == []
+    assert orgs_reporting(client, author, OTHER_VALUE) == []
+    # The first version is the newest again; sending it again makes it speak again.
+    again = add(client, author, [first])
+    assert again["successes"][0]["message"] == "already stored"
+    assert orgs_reporting(client, author) == ["Author"]
 
 
 def test_another_organisation_cannot_delete_and_so_cannot_withdraw(

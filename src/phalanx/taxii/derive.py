@@ -8,6 +8,8 @@ reports, links the stored versions to the contribution, adds to the status resou
 object yielded no report, and deletes itself: every POST is derived exactly once. A revoked
 indicator yields no report: in the same transaction, the organisation's reports of what it
 stood for are withdrawn (taxii/withdraw.py), unless another object of the job reports them.
+Only an object's newest version speaks for it: a version older than one already stored yields
+no report, and a new version withdraws what its earlier versions stood for and it does not.
 
 Jobs run one at a time, oldest first, across all processes (a lease on the oldest row says
 who holds it), so reports keep the order of the POSTs. A worker that dies mid-job leaves its
@@ -35,7 +37,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Connection, delete, func, insert, select, update
@@ -234,7 +236,8 @@ def _derive(hub: Hub, job: Job) -> None:
         read = _records(job, contents)
         records, lines, notes = read.records, read.lines, read.notes
         request = pipeline.Request(records, job.defaults, "taxii")
-        if records or read.revoked:
+        earlier = _earlier_claims(conn, hub.db, job.org_id, read.replacing)
+        if records or read.revoked or earlier:
             principal = principal_of_key(conn, job.key_db_id)
         if records and principal is not None:
             prepared = pipeline.prepare(hub, conn, principal=principal, request=request)
@@ -263,8 +266,8 @@ def _derive(hub: Hub, job: Job) -> None:
                     )
                     .values(contribution_id=result.row_id)
                 )
-        if read.revoked and principal is not None:
-            _withdraw_revoked(hub, conn, job, principal, read)
+        if (read.revoked or earlier) and principal is not None:
+            _withdraw_stale(hub, conn, job, principal, read, earlier)
         _annotate(conn, job, notes)
         conn.execute(delete(taxii_derivations).where(_j.id == job.id))
     if records:
@@ -272,25 +275,45 @@ def _derive(hub: Hub, job: Job) -> None:
         hub.db.grew("reports", len(records))
 
 
-def _withdraw_revoked(
-    hub: Hub, conn: Connection, job: Job, principal: Principal, read: _Read
+def _withdraw_stale(
+    hub: Hub,
+    conn: Connection,
+    job: Job,
+    principal: Principal,
+    read: _Read,
+    earlier: Mapping[int, set[int]],
 ) -> None:
-    """Withdraw what the job's revoked indicators stood for, but what its other objects report."""
+    """Withdraw what the job's newest versions no longer stand for, but what it reports.
+
+    A revoked indicator stands for nothing any more; a new version of an object stands for
+    its own pattern only, so what its earlier versions claimed beyond that goes (a pattern
+    corrected from one address to another no longer reports the first).
+    """
     kept = claimed_keys(read.reported)
     at = to_micros(hub.clock())
-    for index, obj in read.revoked.items():
+    for index in sorted(read.revoked.keys() | earlier.keys()):
+        revoked = read.revoked.get(index)
+        obj = revoked if revoked is not None else read.replacing[index]
+        gone = set(earlier.get(index, ())) | (claimed_keys([obj]) if revoked else set())
+        if revoked is None and not gone - kept:
+            continue  # the new version stands for all its earlier versions did
         withdrawn = withdraw(
             hub,
             conn,
             org_id=job.org_id,
-            keys=claimed_keys([obj]) - kept,
+            keys=gone - kept,
             at=at,
             actor_org_id=principal.org_id,
             actor=principal.key_id,
             subject=str(obj.get("id")),
-            why="revoked",
+            why="revoked" if revoked is not None else "superseded",
         )
-        remark = f"revoked: {withdrawn} report(s) withdrawn" if withdrawn else "revoked"
+        if revoked is not None:
+            remark = f"revoked: {withdrawn} report(s) withdrawn" if withdrawn else "revoked"
+        elif withdrawn:
+            remark = f"superseded: {withdrawn} report(s) of earlier versions withdrawn"
+        else:
+            continue
         read.notes.setdefault(index, []).append(remark)
 
 
@@ -303,19 +326,37 @@ class _Read:
     notes: dict[int, list[str]]  # remarks by envelope position
     revoked: dict[int, dict[str, Any]]  # revoked indicators by envelope position
     reported: list[dict[str, Any]]  # the other objects
+    replacing: dict[int, dict[str, Any]]  # newest versions of a longer history, by position
 
 
-def _records(job: Job, contents: Mapping[int, bytes]) -> _Read:
-    """The pipeline records of a job's stored objects, their envelope positions, and remarks."""
+class _Version(NamedTuple):
+    content: bytes
+    latest: bool  # the newest version of its object (from its organisation)
+    first: bool  # the oldest
+
+
+def _records(job: Job, contents: Mapping[int, _Version]) -> _Read:
+    """The pipeline records of a job's stored objects, their envelope positions, and remarks.
+
+    Only an object's newest version speaks for it: a version older than one already stored
+    (sent late, or twice in one envelope) yields no report.
+    """
     notes: dict[int, list[str]] = {}
     present: list[int] = []  # envelope positions of the objects still stored
     chosen: list[Any] = []
     revoked: dict[int, dict[str, Any]] = {}
+    replacing: dict[int, dict[str, Any]] = {}
     for index, _, added in job.positions:
-        if added not in contents:
+        version = contents.get(added)
+        if version is None:
             notes[index] = ["no report: the object was deleted before its reports were made"]
             continue
-        obj = orjson.loads(contents[added])
+        if not version.latest:
+            notes[index] = ["no report: a later version of this object is stored"]
+            continue
+        obj = orjson.loads(version.content)
+        if not version.first:
+            replacing[index] = obj
         if obj.get("type") == "indicator" and is_revoked(obj):
             revoked[index] = obj
             continue
@@ -331,18 +372,48 @@ def _records(job: Job, contents: Mapping[int, bytes]) -> _Read:
             continue
         records.append(item)
         lines.append(index)
-    return _Read(records, lines, notes, revoked, chosen if revoked else [])
+    return _Read(records, lines, notes, revoked, chosen, replacing)
 
 
-def _contents(conn: Connection, db: Database, moments: list[int]) -> dict[int, bytes]:
-    """The stored JSON of versions by their date_added (the deleted ones are missing)."""
-    found: dict[int, bytes] = {}
+def _earlier_claims(
+    conn: Connection, db: Database, org_id: int, replacing: Mapping[int, Mapping[str, Any]]
+) -> dict[int, set[int]]:
+    """What the earlier versions of each replacing object stood for, by envelope position."""
+    positions: dict[str, list[int]] = {}
+    for index, obj in replacing.items():
+        positions.setdefault(str(obj.get("id")), []).append(index)
+    ids = sorted(positions)
+    older: dict[str, list[bytes]] = {}
+    for start in range(0, len(ids), object_store.CHUNK):
+        matching, params = db.any_of("stix_id", ids[start : start + object_store.CHUNK])
+        rows = conn.exec_driver_sql(
+            "SELECT stix_id, content FROM stix_objects"
+            f" WHERE org_id = {db.param} AND NOT is_latest AND {matching}",
+            (org_id, *params),
+        )
+        for stix_id, content in rows:
+            older.setdefault(stix_id, []).append(bytes(content))
+    claims: dict[int, set[int]] = {}
+    for stix_id, contents in older.items():
+        keys = claimed_keys(orjson.loads(content) for content in contents)
+        if keys:
+            claims.update((index, keys) for index in positions[stix_id])
+    return claims
+
+
+def _contents(conn: Connection, db: Database, moments: list[int]) -> dict[int, _Version]:
+    """The stored versions by their date_added (the deleted ones are missing)."""
+    found: dict[int, _Version] = {}
     for start in range(0, len(moments), object_store.CHUNK):
         matching, params = db.any_of("date_added", moments[start : start + object_store.CHUNK])
         rows = conn.exec_driver_sql(
-            f"SELECT date_added, content FROM stix_objects WHERE {matching}", tuple(params)
+            f"SELECT date_added, content, is_latest, is_first FROM stix_objects WHERE {matching}",
+            tuple(params),
         )
-        found.update((moment, bytes(content)) for moment, content in rows)
+        found.update(
+            (moment, _Version(bytes(content), bool(latest), bool(first)))
+            for moment, content, latest, first in rows
+        )
     return found
 
 

@@ -2,11 +2,11 @@
 
 An indicator or SCO a member adds over TAXII becomes that organisation's report of each value
 it stands for (taxii/derive.py). When the organisation revokes the indicator (a version with
-``"revoked": true``, STIX 2.1 §3.2: the creator no longer considers it valid) or deletes the
-object's versions, the values its latest remaining version no longer stands for are
-withdrawn: the organisation's live reports of them are revoked (store/reports.py), so no
-lookup, export or channel serves them again, and a channel's next version lists them as
-removed.
+``"revoked": true``, STIX 2.1 §3.2: the creator no longer considers it valid), replaces it
+with a version whose pattern stands for other values, or deletes the object's versions, the
+values its latest remaining version no longer stands for are withdrawn: the organisation's
+live reports of them are revoked (store/reports.py), so no lookup, export or channel serves
+them again, and a channel's next version lists them as removed.
 
 A withdrawal is about the value, as every report is (ingest/withdraw.py): the
 organisation's latest statement about it wins.
