@@ -26,27 +26,12 @@ import orjson
 from phalanx.channels.formats import tarball
 from phalanx.channels.formats.base import ChannelFormat, Collected, admit_entries, header_text
 from phalanx.channels.model import DeliveryEntry, Use, merge_duplicates
+from phalanx.misp.attributes import EXPORT_TYPES
 from phalanx.observables.ids import PHALANX_NAMESPACE
-from phalanx.observables.kinds import ObservableType
 
-# Phalanx kind -> (MISP attribute type, category), from MISP's describeTypes.json.
-MISP_TYPES: dict[ObservableType, tuple[str, str]] = {
-    ObservableType.IPV4: ("ip-dst", "Network activity"),
-    ObservableType.IPV6: ("ip-dst", "Network activity"),
-    ObservableType.CIDR: ("ip-dst", "Network activity"),
-    ObservableType.DOMAIN: ("domain", "Network activity"),
-    ObservableType.URL: ("url", "Network activity"),
-    ObservableType.EMAIL: ("email-src", "Payload delivery"),
-    ObservableType.MD5: ("md5", "Payload delivery"),
-    ObservableType.SHA1: ("sha1", "Payload delivery"),
-    ObservableType.SHA256: ("sha256", "Payload delivery"),
-    ObservableType.SHA512: ("sha512", "Payload delivery"),
-    ObservableType.ASN: ("AS", "Network activity"),
-    ObservableType.YARA: ("yara", "Payload installation"),
-    ObservableType.SURICATA: ("snort", "Network activity"),
-    ObservableType.SIGMA: ("sigma", "Payload installation"),
-    ObservableType.STIX_PATTERN: ("stix2-pattern", "Payload installation"),
-}
+# One table with the MISP event export (misp/attributes.py): a value is the same attribute
+# whichever way it leaves the hub.
+MISP_TYPES = EXPORT_TYPES
 KINDS = frozenset(MISP_TYPES)
 ORG_NAME = "Phalanx"
 
