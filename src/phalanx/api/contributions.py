@@ -23,6 +23,7 @@ from phalanx.ingest.pipeline import Request as Contribution
 from phalanx.ingest.pipeline import note_growth, prepare, replay, run
 from phalanx.ingest.staged import stage
 from phalanx.members.model import Action, Principal
+from phalanx.misp.sync import stamps_of
 from phalanx.runtime import collection_paused
 from phalanx.store.staging import clear as clear_staged
 
@@ -157,6 +158,7 @@ def _read(
         format=spec.name,
         idempotency_key=key.strip() if key else None,
         digest=_digest(spec.name, payload, defaults),
+        misp_events=stamps_of(payload) if spec.name == "misp" else (),
     )
 
 

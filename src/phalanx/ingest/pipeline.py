@@ -51,6 +51,8 @@ from phalanx.ingest.staged import Staged, usable
 from phalanx.ingest.staged import credited_units as staged_credited_units
 from phalanx.members.model import Principal
 from phalanx.members.service import org_ids_by_name, redaction_rules
+from phalanx.misp import sync as misp_sync
+from phalanx.misp.sync import EventStamp
 from phalanx.observables.normalize import normalize
 from phalanx.sharing import communities as community_service
 from phalanx.store import observables as observable_store
@@ -75,6 +77,7 @@ class ContributionResult:
     body: bytes | None = None
     reports_added: int = 0
     items_json: bytes | None = None  # the items' JSON array, when the write rendered it
+    withdrawn: dict[str, int] | None = None  # MISP imports: reports withdrawn, by event uuid
 
     def response(self) -> bytes:
         """The API response body; serialise it after the write transaction where possible."""
@@ -84,20 +87,23 @@ class ContributionResult:
             self.body = orjson.dumps(self.to_json())
             return self.body
         # orjson.dumps(self.to_json()) byte for byte, around the items rendered already.
-        head = orjson.dumps(
-            {"contribution_id": self.contribution_id, "counts": self.counts, "points": self.points}
-        )
+        head = orjson.dumps(self._head())
         self.body = b"".join((head[:-1], b',"items":', self.items_json, b"}"))
         return self.body
 
     def to_json(self) -> dict[str, Any]:
         """Return the API response body."""
-        return {
+        return {**self._head(), "items": [item.to_json() for item in self.items]}
+
+    def _head(self) -> dict[str, Any]:
+        head: dict[str, Any] = {
             "contribution_id": self.contribution_id,
             "counts": self.counts,
             "points": self.points,
-            "items": [item.to_json() for item in self.items],
         }
+        if self.withdrawn is not None:
+            head["withdrawn"] = self.withdrawn
+        return head
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +119,9 @@ class Request:
     # values' first-seen times (by item index) instead of now.
     published: bool = False
     first_seen: Mapping[int, datetime] | None = None
+    # MISP events the records come from (misp/sync.py): a newer copy of an event withdraws
+    # what the copy before it named and it does not.
+    misp_events: Sequence[EventStamp] = ()
 
 
 @dataclass(slots=True)
@@ -211,6 +220,15 @@ def run(
         staged = None
     classified = _classify(hub, conn, principal, prepared, request.published, staged)
     result = _store(hub, conn, principal, request, classified, prepared, staged)
+    if request.misp_events:
+        result.withdrawn = misp_sync.sync(
+            hub,
+            conn,
+            principal=principal,
+            events=request.misp_events,
+            named=misp_sync.named_by_event(request.records, result.items),
+            at=to_micros(prepared.now),
+        )
     if request.idempotency_key:
         conn.execute(
             contributions.update()

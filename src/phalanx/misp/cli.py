@@ -40,7 +40,7 @@ def import_events(
     events, problems = _events(Path(source))
     params = {"format": "misp", "tlp": tlp, "pap": pap, "anonymous": "true" if anonymous else None}
     params = {key: value for key, value in params.items() if value is not None}
-    table = Table("event", "new", "known", "rejected", title="MISP import")
+    table = Table("event", "new", "known", "rejected", "withdrawn", title="MISP import")
     with hub_client.from_env(url, api_key) as client:
         for event in events:
             body = orjson.dumps({"Event": attach_sharing_groups(event, groups)})
@@ -56,8 +56,11 @@ def import_events(
             if json:
                 print_json({"event": event.get("uuid"), **response})
             counts = response["counts"]
+            withdrawn = sum(response.get("withdrawn", {}).values())
             table.add_row(
-                str(event.get("uuid")), *(str(counts[k]) for k in ("new", "known", "rejected"))
+                str(event.get("uuid")),
+                *(str(counts[k]) for k in ("new", "known", "rejected")),
+                str(withdrawn),
             )
     if not json:
         out.print(table)

@@ -17,7 +17,9 @@ Each record carries:
   attribute's ``to_ids`` is false (or absent on a type MISP does not flag by default, such
   as ``AS``): MISP's "context, do not use for detection";
 - ``confidence`` from confidence taxonomies; ``comment`` from the attribute comment, the
-  object and composite context (file name, port) and the event's uuid and info.
+  object and composite context (file name, port) and the event's uuid and info;
+- ``_event``, the event's uuid, by which a newer copy of the event withdraws what it no
+  longer names (misp/sync.py).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from phalanx.misp.envelope import as_bool, events_of, list_of
 from phalanx.misp.tags import TagFacts, read_tags
 
 NO_IDS_LABEL = "no-ids"
+EVENT_FIELD = "_event"  # an item record's event uuid (misp/sync.py)
 MAX_CONTEXT = 1_000  # characters of event info and object context kept in a comment
 # Below the hub's default comment limit (4,096): a long MISP comment must not cost the item.
 MAX_COMMENT = 4_000
@@ -81,12 +84,15 @@ class _EventContext:
     facts: TagFacts
     reach: Reach
     note: str
+    uuid: str | None  # as misp/sync.py remembers events
 
     @classmethod
     def of(cls, event: dict[str, Any], name: str) -> _EventContext:
         info = str(event.get("info") or "").strip()
         note = f"MISP event {event.get('uuid', '')}: {info}"[:MAX_CONTEXT]
-        return cls(name, _facts(event), reach_of(event, EVERYONE, where=name), note)
+        uuid = event.get("uuid")
+        key = uuid.strip().lower() if isinstance(uuid, str) and uuid.strip() else None
+        return cls(name, _facts(event), reach_of(event, EVERYONE, where=name), note, key)
 
 
 def _facts(element: dict[str, Any]) -> TagFacts:
@@ -138,6 +144,7 @@ def _read_attribute(
             "type": item.kind,
             "value": item.value,
             "comment": _with_note(comment, context.note),
+            EVENT_FIELD: context.uuid,
         }
 
 

@@ -496,3 +496,23 @@ sighting_requests = Table(
 
 # MISP export (migration 0004_misp): reports read contribution by contribution.
 Index("ix_reports_contribution_id", reports.c.contribution_id, reports.c.id)
+
+# MISP events an organisation imported (misp/sync.py): the newest copy's timestamp and the
+# observables it named, so that a newer copy withdraws what it no longer holds.
+misp_events = Table(
+    "misp_events",
+    metadata,
+    Column("org_id", BigInteger, ForeignKey("organisations.id"), primary_key=True),
+    Column("event_uuid", String(36), primary_key=True),
+    Column("stamp", BigInteger, nullable=True),  # the event's MISP timestamp (epoch seconds)
+    Column("updated_at", Micros, nullable=False),
+)
+misp_event_claims = Table(
+    "misp_event_claims",
+    metadata,
+    Column("org_id", BigInteger, primary_key=True),
+    Column("event_uuid", String(36), primary_key=True),
+    Column("observable_key", BigInteger, primary_key=True),
+)
+# "Does another of the organisation's events still name this value?"
+Index("ix_misp_event_claims_org_id", misp_event_claims.c.org_id, misp_event_claims.c.observable_key)
