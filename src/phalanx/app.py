@@ -6,6 +6,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from starlette.responses import Response
@@ -26,7 +27,7 @@ from phalanx.api import (
 )
 from phalanx.api import match as match_api
 from phalanx.api import sightings as sightings_api
-from phalanx.api.deps import KeyToucher
+from phalanx.api.key_use import KeyUse
 from phalanx.feedback.events import FeedbackHooks
 from phalanx.hub import Hub
 from phalanx.runtime import tune_for_serving
@@ -46,7 +47,10 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         if owned:
             app.state.hub = Hub.open(settings)
             app.state.hub.warm_up()
+        warm_routes(app.router)
+        if owned:
             tune_for_serving()
+        app.state.key_use.start(app.state.hub)
         deriver = None
         if settings.taxii_derivation == "background":
             deriver = app.state.deriver = Deriver(app.state.hub)
@@ -57,6 +61,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
             if deriver is not None:
                 app.state.deriver = None
                 deriver.stop()
+            app.state.key_use.stop()
             if owned:
                 app.state.hub.close()
 
@@ -71,7 +76,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     )
     app.state.hub = hub
     app.state.deriver = None
-    app.state.key_toucher = KeyToucher()
+    app.state.key_use = KeyUse()
     errors.install(app)
     app.state.feedback_hooks = FeedbackHooks()
     # Sightings first: its /observables/{type}/{value}/sightings precedes the catch-all path.
@@ -94,6 +99,37 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     app.middleware("http")(_request_id)
     app.add_api_route("/healthz", _health, methods=["GET"], include_in_schema=False)
     return app
+
+
+def warm_routes(router: Any) -> int:
+    """Resolve every route's request handling now, not in a worker's first requests.
+
+    FastAPI (0.16x) resolves the routes of an included router (dependencies, body limits)
+    on the first request that walks them, and a worker does it for itself: about 50 ms for
+    our routes, charged to the first request each worker serves. That was the slowest TAXII
+    page of a benchmark whose poll arrived on a new connection to the worker that had served
+    nothing yet. Versions that resolve routes when they are added have nothing to do here.
+    Returns how many route contexts were resolved.
+    """
+    resolved = 0
+    for route in getattr(router, "routes", ()):
+        resolved += _resolve_included(route)
+    return resolved
+
+
+def _resolve_included(included: Any) -> int:
+    candidates = getattr(included, "effective_candidates", None)
+    if not callable(candidates):
+        return 0
+    resolved = 0
+    for candidate in candidates():
+        resolved += (
+            _resolve_included(candidate) if hasattr(candidate, "effective_candidates") else 1
+        )
+    low_priority = getattr(included, "effective_low_priority_routes", None)
+    if callable(low_priority):
+        low_priority()
+    return resolved
 
 
 async def _request_id(

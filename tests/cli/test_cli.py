@@ -198,3 +198,13 @@ def test_withdraw_removes_the_callers_reports_of_a_value(cli, hub, served, monke
 
     code, _, output = cli("withdraw", "url", canonical)  # nothing of ours left to withdraw
     assert code != 0 and "404" in output
+
+
+def test_serve_keeps_idle_connections_longer_than_load_balancers_do(cli, monkeypatch):
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    cli("serve", "--port", "8999", "--workers", "2")
+    cli("serve", "--port", "8999", "--keep-alive", "10")
+    assert [call["timeout_keep_alive"] for call in calls] == [65, 10]
+    assert [call["workers"] for call in calls] == [2, 1]
+    assert calls[0]["loop"] == "asyncio" and calls[0]["port"] == 8999

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import base64
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
 from sqlalchemy import Connection
 
+from phalanx.api.key_use import KeyUse
 from phalanx.errors import Forbidden, InvalidInput, TooLarge, Unauthorized
 from phalanx.hub import Hub
 from phalanx.members import secrets
 from phalanx.members.model import PURPOSES, Action, Principal
-from phalanx.members.service import authenticate, touch_key
+from phalanx.members.service import authenticate
 
 PURPOSE_HEADER = "X-Phalanx-Purpose"
-_TOUCH_EVERY_S = 60.0
 
 
 def get_hub(request: Request) -> Hub:
@@ -54,23 +52,6 @@ def _basic(value: str) -> tuple[str, str] | None:
     return (user, password) if user and password else None
 
 
-class KeyToucher:
-    """Records last-used times at most once a minute per key, off the hot path's writes."""
-
-    def __init__(self) -> None:
-        self._last: dict[int, float] = {}
-        self._lock = threading.Lock()
-
-    def due(self, key_db_id: int) -> bool:
-        """True when this key's last-used time should be written now."""
-        moment = time.monotonic()
-        with self._lock:
-            if moment - self._last.get(key_db_id, -_TOUCH_EVERY_S) < _TOUCH_EVERY_S:
-                return False
-            self._last[key_db_id] = moment
-            return True
-
-
 def principal(request: Request) -> Principal:
     """Authenticate the request (dependency)."""
     with get_hub(request).db.read() as conn:
@@ -87,10 +68,8 @@ def principal_in(request: Request, conn: Connection) -> Principal:
     key_id, secret = credentials(request.headers.get("authorization"))
     now = hub.clock()
     caller = authenticate(conn, key_id=key_id, secret=secret, now=now)
-    toucher: KeyToucher = request.app.state.key_toucher
-    if toucher.due(caller.key_db_id):
-        with hub.db.transaction() as conn:
-            touch_key(conn, key_db_id=caller.key_db_id, now=now)
+    key_use: KeyUse = request.app.state.key_use
+    key_use.used(caller.key_db_id, now)
     request.state.principal = caller
     return caller
 

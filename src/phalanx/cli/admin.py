@@ -92,10 +92,19 @@ def normalize_values(
         raise typer.Exit(2)
 
 
+# Longer than the 60 s idle timeout of common load balancers, which must be the side that
+# closes (a server closing first races the balancer's next request: a 502), and than a TAXII
+# poller's usual pause; uvicorn's default is 5 s.
+KEEP_ALIVE_S = 65
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, min=1, help="Worker processes (they share the store)."),
+    keep_alive: int = typer.Option(
+        KEEP_ALIVE_S, min=1, help="Seconds an idle client connection is kept open."
+    ),
 ) -> None:
     """Run the API on the configured store (PHALANX_DATABASE_URL)."""
     import uvicorn
@@ -117,6 +126,7 @@ def serve(
         log_level=settings.log_level,
         loop=serving_loop(workers),
         http=NoDelayHttpToolsProtocol,
+        timeout_keep_alive=keep_alive,
     )
 
 
@@ -193,4 +203,4 @@ def demo(
         import os
 
         os.environ["PHALANX_DATABASE_URL"] = f"sqlite:///{Path(database).resolve()}"
-        serve(host=host, port=port, workers=1)
+        serve(host=host, port=port, workers=1, keep_alive=KEEP_ALIVE_S)
