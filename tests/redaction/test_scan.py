@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from phalanx.redaction import RedactionRules, Span, scan
-from phalanx.redaction.scan import find_emails, find_internal_hosts
+from phalanx.redaction.scan import _emails, find_emails, find_internal_hosts
 
 HOSTS = RedactionRules(
     internal_domains=frozenset({"corp.acme.example", "corp"}),
@@ -107,3 +109,17 @@ def test_scan_ignores_findings_inside_placeholders() -> None:
     rules = RedactionRules(personal_names=frozenset({"Redacted", "Email", "Anna"}))
     text = "[REDACTED:email][REDACTED:name] and Anna"
     assert scan(text, rules) == (Span(36, 40, "name"),)
+
+
+# Texts made of what addresses, defanged "@"s and their near misses are made of.
+_EMAIL_PIECES = (
+    *("jo", "A.b", "ex", "mail", "c0m", "com", "ü", "1", "-", "_", " ", ".", "[.]", "(.)"),
+    *("{dot}", "@", "[@]", "(@)", "{@}", "[at]", "(at)", "{AT}", " [at] ", "at", "[a]", "(t)"),
+)
+_EMAILISH = st.lists(st.sampled_from(_EMAIL_PIECES), max_size=12).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_EMAILISH)
+def test_the_cheap_email_check_never_hides_an_address(text: str) -> None:
+    assert list(find_emails(text)) == list(_emails(text))

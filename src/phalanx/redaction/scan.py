@@ -36,6 +36,9 @@ _EMAIL = re.compile(
     rf"(?<![\w%+-])(?<![\w%+-]\.)(?<![\w%+-]\[\.\])(?>{_LOCAL}){_AT}{_DOMAIN}", re.IGNORECASE
 )
 
+# What every address holds (the "@" of _AT, plain or defanged), found with one cheap search.
+_ANY_AT = re.compile(r"@|[\[({]at[\])}]", re.IGNORECASE)
+
 # Windows names its machines DESKTOP-XXXXXXX, LAPTOP-XXXXXXXX or WIN-XXXXXXXXXXX (15 characters,
 # the NetBIOS limit). Requiring a digit keeps words like DESKTOP-SHARING out.
 _WINDOWS_HOST = re.compile(
@@ -73,6 +76,14 @@ def _covered(span: Span, intervals: list[tuple[int, int]]) -> bool:
 
 def find_emails(text: str) -> Iterator[Span]:
     """Yield e-mail addresses, plain or defanged."""
+    # Most texts hold neither an "@" nor a defanged one, and then no address: the full
+    # pattern would try a local part at every word character to learn that.
+    if _ANY_AT.search(text) is None:
+        return
+    yield from _emails(text)
+
+
+def _emails(text: str) -> Iterator[Span]:
     for match in _EMAIL.finditer(text):
         yield Span(match.start(), match.end(), EMAIL)
 
