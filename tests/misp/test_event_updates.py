@@ -156,3 +156,14 @@ def test_event_stamps_are_read_leniently() -> None:
         }
     )
     assert [(s.uuid, s.stamp) for s in stamps_of(document)] == [(EVENT, 7), (OTHER_EVENT, None)]
+
+
+def test_an_event_without_a_valid_uuid_imports_but_is_not_remembered(
+    client: TestClient, member: Any
+) -> None:
+    author = member("Author")
+    odd = "not-a-uuid-" + "x" * 40  # longer than any uuid column
+    answer = send(client, author, event(odd, 100, attribute("45.0.0.1")))
+    assert answer["counts"]["new"] == 1 and answer["withdrawn"] == {}
+    assert send(client, author, event(odd, 200))["withdrawn"] == {}
+    assert orgs_reporting(client, author, path("45.0.0.1")) == ["Author"]

@@ -158,7 +158,7 @@ def _read(
         format=spec.name,
         idempotency_key=key.strip() if key else None,
         digest=_digest(spec.name, payload, defaults),
-        misp_events=stamps_of(payload) if spec.name == "misp" else (),
+        misp_events=stamps_of(payload) if spec.name == "misp" else None,
     )
 
 

@@ -119,9 +119,9 @@ class Request:
     # values' first-seen times (by item index) instead of now.
     published: bool = False
     first_seen: Mapping[int, datetime] | None = None
-    # MISP events the records come from (misp/sync.py): a newer copy of an event withdraws
-    # what the copy before it named and it does not.
-    misp_events: Sequence[EventStamp] = ()
+    # MISP imports: the events the records come from (misp/sync.py), a newer copy of an
+    # event withdraws what the copy before it named and it does not. None: not MISP.
+    misp_events: Sequence[EventStamp] | None = None
 
 
 @dataclass(slots=True)
@@ -220,7 +220,7 @@ def run(
         staged = None
     classified = _classify(hub, conn, principal, prepared, request.published, staged)
     result = _store(hub, conn, principal, request, classified, prepared, staged)
-    if request.misp_events:
+    if request.misp_events is not None:
         result.withdrawn = misp_sync.sync(
             hub,
             conn,

@@ -24,6 +24,7 @@ Each record carries:
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -90,9 +91,18 @@ class _EventContext:
     def of(cls, event: dict[str, Any], name: str) -> _EventContext:
         info = str(event.get("info") or "").strip()
         note = f"MISP event {event.get('uuid', '')}: {info}"[:MAX_CONTEXT]
-        uuid = event.get("uuid")
-        key = uuid.strip().lower() if isinstance(uuid, str) and uuid.strip() else None
+        key = event_key(event.get("uuid"))
         return cls(name, _facts(event), reach_of(event, EVERYONE, where=name), note, key)
+
+
+def event_key(raw: Any) -> str | None:
+    """An event's uuid in canonical form, or None when it is not a UUID (then not remembered)."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        return str(uuid.UUID(raw.strip()))
+    except ValueError:
+        return None
 
 
 def _facts(element: dict[str, Any]) -> TagFacts:

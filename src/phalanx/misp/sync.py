@@ -27,7 +27,7 @@ from phalanx.ingest.outcomes import Outcome
 from phalanx.ingest.withdraw import withdraw
 from phalanx.members.model import Principal
 from phalanx.misp.envelope import as_int, events_of
-from phalanx.misp.reader import EVENT_FIELD
+from phalanx.misp.reader import EVENT_FIELD, event_key
 from phalanx.observables import normalize
 from phalanx.observables.ids import observable_key
 from phalanx.store import misp_events as event_store
@@ -42,20 +42,20 @@ class EventStamp:
 
 
 def stamps_of(payload: bytes) -> tuple[EventStamp, ...]:
-    """The events of a MISP document that have a uuid; () when it cannot be read."""
+    """The events of a MISP document that have a (valid) uuid; () when it cannot be read."""
     try:
         events = events_of(orjson.loads(payload))
     except (orjson.JSONDecodeError, InvalidInput):
         return ()  # the reader reports why, item by item
     stamps = {}
     for event in events:
-        uuid = event.get("uuid")
-        if isinstance(uuid, str) and uuid.strip():
+        key = event_key(event.get("uuid"))
+        if key is not None:
             try:
                 stamp = as_int(event.get("timestamp"))
             except ValueError:
                 stamp = None  # an unreadable timestamp: this copy counts as the newest
-            stamps[uuid.strip().lower()] = stamp
+            stamps[key] = stamp
     return tuple(EventStamp(uuid, stamp) for uuid, stamp in stamps.items())
 
 
