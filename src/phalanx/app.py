@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
         if owned:
             app.state.hub = Hub.open(settings)
             app.state.hub.warm_up()
-        warm_routes(app.router)
+        warm_routes(app.router)  # before the freeze: what it builds is never rescanned
         if owned:
             tune_for_serving()
         app.state.key_use.start(app.state.hub)

@@ -9,8 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from phalanx.hub import Hub
-from phalanx.misp.sync import stamps_of
+from phalanx.misp.sync import read_import
 from phalanx.store.tables import audit_events
+
+from .test_import_samples import post_misp
 
 
 def orgs_reporting(client: TestClient, member: Any, path: str) -> list[str]:
@@ -51,18 +53,6 @@ def event(uuid: str, stamp: int, *attributes: dict[str, Any]) -> bytes:
     )
 
 
-def send(client: TestClient, member: Any, payload: bytes) -> dict[str, Any]:
-    response = client.post(
-        "/api/v1/contributions",
-        params={"format": "misp"},
-        content=payload,
-        headers={**member.auth, "Content-Type": "application/json"},
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
 def path(value: str) -> str:
     return f"/api/v1/observables/ipv4/{value}"
 
@@ -71,9 +61,12 @@ def test_a_newer_copy_withdraws_removed_and_deleted_attributes(
     hub: Hub, client: TestClient, member: Any
 ) -> None:
     author, other = member("Author"), member("Other")
-    first = send(client, author, event(EVENT, 100, *(attribute(f"45.0.0.{n}") for n in (1, 2, 3))))
+    first = post_misp(
+        client, author, event(EVENT, 100, *(attribute(f"45.0.0.{n}") for n in (1, 2, 3)))
+    )
     assert first["withdrawn"] == {EVENT: 0}
-    send(client, other, event(EVENT, 100, attribute("45.0.0.2")))  # another organisation's copy
+    # Another organisation's copy of the same event.
+    post_misp(client, other, event(EVENT, 100, attribute("45.0.0.2")))
 
     # .1 stays, .2 is soft-deleted in MISP, .3 is gone, .4 is new.
     newer = event(
@@ -83,7 +76,7 @@ def test_a_newer_copy_withdraws_removed_and_deleted_attributes(
         attribute("45.0.0.2", deleted=True),
         attribute("45.0.0.4"),
     )
-    answer = send(client, author, newer)
+    answer = post_misp(client, author, newer)
 
     assert answer["withdrawn"] == {EVENT: 2}
     assert orgs_reporting(client, other, path("45.0.0.1")) == ["Author"]
@@ -100,37 +93,39 @@ def test_a_newer_copy_withdraws_removed_and_deleted_attributes(
         )
     assert subjects == [f"misp-event:{EVENT}"]
     # The same copy again withdraws nothing more and takes nothing back.
-    assert send(client, author, newer)["withdrawn"] == {EVENT: 0}
+    assert post_misp(client, author, newer)["withdrawn"] == {EVENT: 0}
     assert orgs_reporting(client, other, path("45.0.0.3")) == []
 
 
 def test_a_value_another_event_still_names_is_kept(client: TestClient, member: Any) -> None:
     author = member("Author")
-    send(client, author, event(EVENT, 100, attribute("45.0.0.1"), attribute("45.0.0.2")))
-    send(client, author, event(OTHER_EVENT, 100, attribute("45.0.0.2")))
+    post_misp(client, author, event(EVENT, 100, attribute("45.0.0.1"), attribute("45.0.0.2")))
+    post_misp(client, author, event(OTHER_EVENT, 100, attribute("45.0.0.2")))
 
-    answer = send(client, author, event(EVENT, 200, attribute("45.0.0.1")))
+    answer = post_misp(client, author, event(EVENT, 200, attribute("45.0.0.1")))
 
     assert answer["withdrawn"] == {EVENT: 0}
     assert orgs_reporting(client, author, path("45.0.0.2")) == ["Author"]
     # Once the other event drops it too, it goes.
-    assert send(client, author, event(OTHER_EVENT, 300))["withdrawn"] == {OTHER_EVENT: 1}
+    assert post_misp(client, author, event(OTHER_EVENT, 300))["withdrawn"] == {OTHER_EVENT: 1}
     assert orgs_reporting(client, author, path("45.0.0.2")) == []
 
 
 def test_a_stale_copy_does_not_take_the_event_back(client: TestClient, member: Any) -> None:
     author = member("Author")
-    send(client, author, event(EVENT, 100, attribute("45.0.0.1"), attribute("45.0.0.2")))
-    send(client, author, event(EVENT, 200, attribute("45.0.0.1")))
+    post_misp(client, author, event(EVENT, 100, attribute("45.0.0.1"), attribute("45.0.0.2")))
+    post_misp(client, author, event(EVENT, 200, attribute("45.0.0.1")))
     assert orgs_reporting(client, author, path("45.0.0.2")) == []
 
-    stale = send(client, author, event(EVENT, 100, attribute("45.0.0.1"), attribute("45.0.0.2")))
+    stale = post_misp(
+        client, author, event(EVENT, 100, attribute("45.0.0.1"), attribute("45.0.0.2"))
+    )
 
     assert stale["withdrawn"] == {EVENT: 1}  # reported by the stale copy, withdrawn at once
     assert orgs_reporting(client, author, path("45.0.0.2")) == []
     assert orgs_reporting(client, author, path("45.0.0.1")) == ["Author"]
     # The newest copy is still the one remembered: a newer one compares with it.
-    assert send(client, author, event(EVENT, 300))["withdrawn"] == {EVENT: 1}
+    assert post_misp(client, author, event(EVENT, 300))["withdrawn"] == {EVENT: 1}
     assert orgs_reporting(client, author, path("45.0.0.1")) == []
 
 
@@ -142,6 +137,10 @@ def test_other_formats_answer_without_withdrawn(client: TestClient, member: Any)
         headers=author.auth,
     )
     assert sent.status_code == 201 and "withdrawn" not in sent.json()
+
+
+def stamps_of(payload: bytes) -> tuple[Any, ...]:
+    return read_import(payload)[1]
 
 
 def test_event_stamps_are_read_leniently() -> None:
@@ -163,7 +162,7 @@ def test_an_event_without_a_valid_uuid_imports_but_is_not_remembered(
 ) -> None:
     author = member("Author")
     odd = "not-a-uuid-" + "x" * 40  # longer than any uuid column
-    answer = send(client, author, event(odd, 100, attribute("45.0.0.1")))
+    answer = post_misp(client, author, event(odd, 100, attribute("45.0.0.1")))
     assert answer["counts"]["new"] == 1 and answer["withdrawn"] == {}
-    assert send(client, author, event(odd, 200))["withdrawn"] == {}
+    assert post_misp(client, author, event(odd, 200))["withdrawn"] == {}
     assert orgs_reporting(client, author, path("45.0.0.1")) == ["Author"]

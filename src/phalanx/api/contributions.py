@@ -23,7 +23,7 @@ from phalanx.ingest.pipeline import Request as Contribution
 from phalanx.ingest.pipeline import note_growth, prepare, replay, run
 from phalanx.ingest.staged import stage
 from phalanx.members.model import Action, Principal
-from phalanx.misp.sync import stamps_of
+from phalanx.misp.sync import read_import
 from phalanx.runtime import collection_paused
 from phalanx.store.staging import clear as clear_staged
 
@@ -146,10 +146,13 @@ async def create_contribution(
 def _read(
     spec: FormatSpec, payload: bytes, defaults: dict[str, Any], key: str | None
 ) -> Contribution:
+    misp_events = None
     if spec.name == "json":
         body_defaults, items = parse_document(payload)
         defaults.update(body_defaults)
         records: list[ReadResult] = list(records_of(items))
+    elif spec.name == "misp":  # the events too, which a newer copy of one updates
+        records, misp_events = read_import(payload)
     else:
         records = list(spec.read(payload, defaults))
     return Contribution(
@@ -158,7 +161,7 @@ def _read(
         format=spec.name,
         idempotency_key=key.strip() if key else None,
         digest=_digest(spec.name, payload, defaults),
-        misp_events=stamps_of(payload) if spec.name == "misp" else None,
+        misp_events=misp_events,
     )
 
 

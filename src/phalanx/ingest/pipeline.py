@@ -52,7 +52,6 @@ from phalanx.ingest.staged import credited_units as staged_credited_units
 from phalanx.members.model import Principal
 from phalanx.members.service import org_ids_by_name, redaction_rules
 from phalanx.misp import sync as misp_sync
-from phalanx.misp.sync import EventStamp
 from phalanx.observables.normalize import normalize
 from phalanx.sharing import communities as community_service
 from phalanx.store import observables as observable_store
@@ -121,7 +120,7 @@ class Request:
     first_seen: Mapping[int, datetime] | None = None
     # MISP imports: the events the records come from (misp/sync.py), a newer copy of an
     # event withdraws what the copy before it named and it does not. None: not MISP.
-    misp_events: Sequence[EventStamp] | None = None
+    misp_events: Sequence[misp_sync.EventStamp] | None = None
 
 
 @dataclass(slots=True)

@@ -47,18 +47,24 @@ MAX_COMMENT = 4_000
 
 def read_misp(payload: bytes, defaults: Mapping[str, Any]) -> Iterator[ReadResult]:
     """Read MISP JSON (any envelope) into item records and ParseProblems."""
-    try:
-        document = orjson.loads(payload)
-    except orjson.JSONDecodeError as exc:
-        yield ParseProblem(f"invalid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}")
-        return
-    try:
-        events = events_of(document)
-    except InvalidInput as exc:
-        yield ParseProblem(exc.message)
+    events = parse_events(payload)
+    if isinstance(events, ParseProblem):
+        yield events
         return
     for event in events:
         yield from read_event(event)
+
+
+def parse_events(payload: bytes) -> list[dict[str, Any]] | ParseProblem:
+    """The events of MISP JSON (any envelope), or the problem that stops reading it."""
+    try:
+        document = orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
+        return ParseProblem(f"invalid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}")
+    try:
+        return events_of(document)
+    except InvalidInput as exc:
+        return ParseProblem(exc.message)
 
 
 def read_event(event: dict[str, Any]) -> Iterator[ReadResult]:

@@ -16,20 +16,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-import orjson
 from sqlalchemy import Connection
 
-from phalanx.errors import InvalidInput
 from phalanx.formats.base import ParseProblem, ReadResult
 from phalanx.hub import Hub
 from phalanx.ingest.outcomes import Outcome
 from phalanx.ingest.withdraw import withdraw
 from phalanx.members.model import Principal
-from phalanx.misp.envelope import as_int, events_of
-from phalanx.misp.reader import EVENT_FIELD, event_key
-from phalanx.observables import normalize
+from phalanx.misp.envelope import as_int
+from phalanx.misp.reader import EVENT_FIELD, event_key, parse_events, read_event
 from phalanx.observables.ids import observable_key
+from phalanx.observables.kinds import ObservableType
+from phalanx.observables.model import Observable
 from phalanx.store import misp_events as event_store
 
 
@@ -41,12 +41,16 @@ class EventStamp:
     stamp: int | None
 
 
-def stamps_of(payload: bytes) -> tuple[EventStamp, ...]:
-    """The events of a MISP document that have a (valid) uuid; () when it cannot be read."""
-    try:
-        events = events_of(orjson.loads(payload))
-    except (orjson.JSONDecodeError, InvalidInput):
-        return ()  # the reader reports why, item by item
+def read_import(payload: bytes) -> tuple[list[ReadResult], tuple[EventStamp, ...]]:
+    """A MISP import's item records (misp/reader.py) and its events, from one parse."""
+    events = parse_events(payload)
+    if isinstance(events, ParseProblem):
+        return [events], ()
+    return [record for event in events for record in read_event(event)], stamps_of(events)
+
+
+def stamps_of(events: Iterable[Mapping[str, Any]]) -> tuple[EventStamp, ...]:
+    """The events that have a (valid) uuid, once each."""
     stamps = {}
     for event in events:
         key = event_key(event.get("uuid"))
@@ -69,8 +73,8 @@ def named_by_event(
             continue
         record = records[outcome.index]
         event = None if isinstance(record, ParseProblem) else record.get(EVENT_FIELD)
-        if isinstance(event, str):
-            key = observable_key(normalize(outcome.value, outcome.type))
+        if isinstance(event, str):  # an accepted item's type and value are canonical
+            key = observable_key(Observable(ObservableType(outcome.type), outcome.value))
             named.setdefault(event, set()).add(key)
     return named
 
@@ -94,7 +98,7 @@ def sync(
         if before is not None and _older(event.stamp, before.stamp):
             gone = keys - before.keys  # a stale copy: the newest one keeps speaking
         else:
-            gone = set(before.keys - keys) if before is not None else set()
+            gone = before.keys - keys if before is not None else set()
             event_store.remember(
                 conn,
                 hub.db,
@@ -105,9 +109,11 @@ def sync(
                 now_us=at,
                 known=before is not None,
             )
-        gone -= event_store.named_elsewhere(conn, org_id, event.uuid, gone) if gone else set()
-        withdrawn[event.uuid] = (
-            withdraw(
+        if gone:
+            gone -= event_store.named_elsewhere(conn, org_id, event.uuid, gone)
+        withdrawn[event.uuid] = 0
+        if gone:
+            withdrawn[event.uuid] = withdraw(
                 hub,
                 conn,
                 org_id=org_id,
@@ -118,9 +124,6 @@ def sync(
                 subject=f"misp-event:{event.uuid}",
                 why="misp-event-updated",
             )
-            if gone
-            else 0
-        )
     return withdrawn
 
 

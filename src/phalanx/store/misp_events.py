@@ -48,14 +48,15 @@ def remember(
     known: bool,
 ) -> None:
     """Record a copy of the event as the newest (``known``: a copy was recorded before)."""
-    where = (_c.org_id == org_id, _c.event_uuid == event_uuid)
     if known:
         conn.execute(
             update(misp_events)
             .where(_e.org_id == org_id, _e.event_uuid == event_uuid)
             .values(stamp=stamp, updated_at=now_us)
         )
-        conn.execute(delete(misp_event_claims).where(*where))
+        conn.execute(
+            delete(misp_event_claims).where(_c.org_id == org_id, _c.event_uuid == event_uuid)
+        )
     else:
         conn.execute(
             insert(misp_events).values(

@@ -294,14 +294,15 @@ def _withdraw_stale(
     for index in sorted(read.revoked.keys() | earlier.keys()):
         revoked = read.revoked.get(index)
         obj = revoked if revoked is not None else read.replacing[index]
-        gone = set(earlier.get(index, ())) | (claimed_keys([obj]) if revoked else set())
-        if revoked is None and not gone - kept:
+        gone = earlier.get(index, set()) | (claimed_keys([obj]) if revoked else set())
+        gone -= kept
+        if revoked is None and not gone:
             continue  # the new version stands for all its earlier versions did
         withdrawn = withdraw(
             hub,
             conn,
             org_id=job.org_id,
-            keys=gone - kept,
+            keys=gone,
             at=at,
             actor_org_id=principal.org_id,
             actor=principal.key_id,

@@ -29,10 +29,9 @@ from phalanx.channels.model import DeliveryEntry, Use, merge_duplicates
 from phalanx.misp.attributes import EXPORT_TYPES
 from phalanx.observables.ids import PHALANX_NAMESPACE
 
-# One table with the MISP event export (misp/attributes.py): a value is the same attribute
+# The MISP event export's table (misp/attributes.py): a value is the same attribute
 # whichever way it leaves the hub.
-MISP_TYPES = EXPORT_TYPES
-KINDS = frozenset(MISP_TYPES)
+KINDS = frozenset(EXPORT_TYPES)
 ORG_NAME = "Phalanx"
 
 
@@ -49,7 +48,7 @@ def tags(entry: DeliveryEntry) -> list[dict[str, str]]:
 
 def attribute_item(entry: DeliveryEntry) -> str:
     """One attribute as canonical JSON, its UUID derived from its content."""
-    misp_type, category = MISP_TYPES[entry.type]
+    misp_type, category = EXPORT_TYPES[entry.type]
     attribute: dict[str, Any] = {
         "type": misp_type,
         "category": category,
