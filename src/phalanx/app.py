@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
-from starlette.responses import Response
+from fastapi import FastAPI
 
 from phalanx import __version__
 from phalanx.api import (
@@ -28,6 +26,7 @@ from phalanx.api import (
 from phalanx.api import match as match_api
 from phalanx.api import sightings as sightings_api
 from phalanx.api.key_use import KeyUse
+from phalanx.api.request_id import RequestId
 from phalanx.feedback.events import FeedbackHooks
 from phalanx.hub import Hub
 from phalanx.runtime import tune_for_serving
@@ -96,7 +95,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     )
     for module in routers:
         app.include_router(module.router)
-    app.middleware("http")(_request_id)
+    app.add_middleware(RequestId)
     app.add_api_route("/healthz", _health, methods=["GET"], include_in_schema=False)
     return app
 
@@ -130,15 +129,6 @@ def _resolve_included(included: Any) -> int:
     if callable(low_priority):
         low_priority()
     return resolved
-
-
-async def _request_id(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    request.state.request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-    response = await call_next(request)
-    response.headers["X-Request-ID"] = request.state.request_id
-    return response
 
 
 async def _health() -> dict[str, str]:
