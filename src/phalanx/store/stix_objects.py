@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -111,7 +112,6 @@ class Row(NamedTuple):
     stix_id: str
     version: str
     date_added: int
-    org_id: int
     content: bytes | None = None
 
 
@@ -266,7 +266,7 @@ def read_page(
     start = _start_seq(conn, query)
     if start is None:
         return [], False
-    columns = [_o.c.seq, _o.c.stix_id, _o.c.version, _o.c.date_added, _o.c.org_id]
+    columns = [_o.c.seq, _o.c.stix_id, _o.c.version, _o.c.date_added]
     if with_content:
         columns.append(_o.c.content)
     conditions = [_o.c.seq > start, *_filters(query, selection, object_id)]
@@ -276,7 +276,11 @@ def read_page(
         .order_by(_o.c.seq)
         .limit(query.limit + 1)
     )
-    rows = [Row(*r) for r in _fetch(conn, statement)]
+    fetched = _fetch(conn, statement)
+    if with_content:  # a page of objects: the driver's tuples become Rows without unpacking
+        rows = list(map(tuple.__new__, repeat(Row), fetched))
+    else:
+        rows = [Row(*r) for r in fetched]
     more = len(rows) > query.limit
     return rows[: query.limit], more
 
