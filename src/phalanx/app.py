@@ -32,6 +32,7 @@ from phalanx.hub import Hub
 from phalanx.runtime import tune_for_serving
 from phalanx.settings import Settings
 from phalanx.taxii.derive import Deriver
+from phalanx.taxii.warm import warm_reads
 
 log = logging.getLogger("phalanx")
 
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
             app.state.hub = Hub.open(settings)
             app.state.hub.warm_up()
         warm_routes(app.router)  # before the freeze: what it builds is never rescanned
+        warm_reads(app.state.hub)
         if owned:
             tune_for_serving()
         app.state.key_use.start(app.state.hub)
