@@ -49,10 +49,10 @@ def test_a_taxii_internal_error_quotes_the_id(hub: Hub, member: Any, monkeypatch
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(views.collections, "list_for", broken)
     reader = member("Reader", role="reader")
     headers = {**reader.auth, "Accept": "application/taxii+json;version=2.1", "X-Request-ID": "r-1"}
     with TestClient(create_app(hub=hub), raise_server_exceptions=False) as client:
+        monkeypatch.setattr(views.collections, "list_for", broken)  # after the start-up's read
         answer = client.get("/taxii2/api/collections/", headers=headers)
     assert answer.status_code == 500
     assert answer.headers["x-request-id"] == "r-1"
