@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from phalanx import __version__
 from phalanx.api import (
@@ -48,7 +49,9 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
             app.state.hub = Hub.open(settings)
             app.state.hub.warm_up()
         warm_routes(app.router)  # before the freeze: what it builds is never rescanned
-        warm_reads(app.state.hub)
+        # In the thread pool, as a sync endpoint runs: a process's first dispatch to it imports
+        # anyio's thread machinery, 20-50 ms that its first request would otherwise wait.
+        await run_in_threadpool(warm_reads, app.state.hub)
         if owned:
             tune_for_serving()
         app.state.key_use.start(app.state.hub)

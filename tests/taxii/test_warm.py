@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select
 from sqlalchemy.engine.interfaces import CacheStats
 
+from phalanx import app as app_module
 from phalanx.app import create_app
 from phalanx.hub import Hub
 from phalanx.store.tables import audit_events, stix_objects
@@ -61,3 +63,24 @@ def _counts(hub: Hub) -> list[int]:
             int(conn.execute(select(func.count()).select_from(table)).scalar() or 0)
             for table in (audit_events, stix_objects)
         ]
+
+
+def test_the_start_up_read_runs_in_the_thread_pool_as_endpoints_do(
+    hub: Hub, monkeypatch: Any
+) -> None:
+    on_a_loop: list[bool] = []
+
+    def note(hub: Hub) -> int:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # a worker thread of the pool has no event loop
+            on_a_loop.append(False)
+        else:
+            on_a_loop.append(True)
+        return 0
+
+    monkeypatch.setattr(app_module, "warm_reads", note)
+    with TestClient(app_module.create_app(hub=hub)):
+        pass
+    # Off the event loop: a process's first dispatch to the pool is slow, and now it is done.
+    assert on_a_loop == [False]
