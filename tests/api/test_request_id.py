@@ -59,6 +59,19 @@ def test_a_taxii_internal_error_quotes_the_id(hub: Hub, member: Any, monkeypatch
     assert answer.json()["error_id"] == "r-1"
 
 
+def test_a_rest_internal_error_quotes_the_id(hub: Hub, member: Any, monkeypatch: Any) -> None:
+    from phalanx.api import observables
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(observables, "report_filter", broken)
+    reader = member("Reader", role="reader")
+    with TestClient(create_app(hub=hub), raise_server_exceptions=False) as client:
+        answer = client.get("/api/v1/observables", headers={**reader.auth, "X-Request-ID": "q-7"})
+    assert answer.status_code == 500 and answer.json()["request_id"] == "q-7"
+
+
 def test_large_bodies_pass_through_whole() -> None:
     app = FastAPI()
 
