@@ -30,6 +30,7 @@ from sqlalchemy import (
     and_,
     delete,
     false,
+    null,
     or_,
     select,
     text,
@@ -112,7 +113,7 @@ class Row(NamedTuple):
     stix_id: str
     version: str
     date_added: int
-    content: bytes | None = None
+    content: bytes | None  # None when the read asked for no content
 
 
 def lock_writes(conn: Connection, db: Database) -> None:
@@ -266,9 +267,8 @@ def read_page(
     start = _start_seq(conn, query)
     if start is None:
         return [], False
-    columns = [_o.c.seq, _o.c.stix_id, _o.c.version, _o.c.date_added]
-    if with_content:
-        columns.append(_o.c.content)
+    content = _o.c.content if with_content else null().label("content")
+    columns = [_o.c.seq, _o.c.stix_id, _o.c.version, _o.c.date_added, content]
     conditions = [_o.c.seq > start, *_filters(query, selection, object_id)]
     statement = (
         select(*columns)
@@ -276,11 +276,8 @@ def read_page(
         .order_by(_o.c.seq)
         .limit(query.limit + 1)
     )
-    fetched = _fetch(conn, statement)
-    if with_content:  # a page of objects: the driver's tuples become Rows without unpacking
-        rows = list(map(tuple.__new__, repeat(Row), fetched))
-    else:
-        rows = [Row(*r) for r in fetched]
+    # The driver's tuples become Rows as they are; Row(*r) would unpack each through Python.
+    rows = list(map(tuple.__new__, repeat(Row), _fetch(conn, statement)))
     more = len(rows) > query.limit
     return rows[: query.limit], more
 
